@@ -1,0 +1,36 @@
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.db.models import Q
+
+
+class UsernameEmailOrMobileBackend(ModelBackend):
+    """Authenticate with a username, an e-mail address or a mobile number."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if not username or password is None:
+            return None
+        user = self._find_user(username.strip())
+        if user is None:
+            # Run the hasher anyway so an unknown login costs as long as a wrong password.
+            get_user_model()().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
+
+    @staticmethod
+    def _find_user(login):
+        candidates = list(
+            get_user_model()
+            ._default_manager.filter(
+                Q(username=login)
+                | (Q(email__iexact=login) & ~Q(email=""))
+                | (Q(mobile=login) & ~Q(mobile=""))
+            )
+            .order_by("pk")[:3]
+        )
+        # A username is the most specific name; e-mail and mobile are unique by constraint.
+        for user in candidates:
+            if user.username == login:
+                return user
+        return candidates[0] if len(candidates) == 1 else None

@@ -1,0 +1,53 @@
+from django.contrib import admin
+
+from apps.articles.models import Article, Industry, IndustryGroup, Section
+
+
+class IndustryInline(admin.TabularInline):
+    model = Industry
+    fields = ("name", "slug", "order")
+    extra = 0
+
+
+@admin.register(IndustryGroup)
+class IndustryGroupAdmin(admin.ModelAdmin):
+    list_display = ("name", "order")
+    list_editable = ("order",)
+    inlines = [IndustryInline]
+
+
+@admin.register(Industry)
+class IndustryAdmin(admin.ModelAdmin):
+    list_display = ("name", "group", "order")
+    list_filter = ("group",)
+    list_select_related = ("group",)
+    search_fields = ("name",)
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ("name", "order", "description")
+    list_editable = ("order",)
+    search_fields = ("name",)
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ("title", "issue", "section", "position", "status", "visibility", "updated_at")
+    list_filter = ("status", "section", "issue", "industries", "visibility")
+    list_select_related = ("issue", "section")
+    search_fields = ("title", "summary", "source")
+    autocomplete_fields = ("issue", "industries")
+    date_hierarchy = "created_at"
+    fieldsets = (
+        (None, {"fields": ("title", "subtitle", "source", "author")}),
+        ("编排", {"fields": ("issue", "section", "position", "industries", "visibility")}),
+        ("内容", {"fields": ("summary", "body")}),
+        ("状态", {"fields": ("status", "created_by", "created_at", "updated_at")}),
+    )
+    readonly_fields = ("created_by", "created_at", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

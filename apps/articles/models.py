@@ -1,0 +1,134 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from apps.articles.querysets import ArticleQuerySet
+from apps.articles.richtext import RichTextField
+
+
+class IndustryGroup(models.Model):
+    """One of the three groups of the city's "6+3+3" industries."""
+
+    name = models.CharField("名称", max_length=50, unique=True)
+    slug = models.SlugField("网址标识", max_length=50, unique=True)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = "产业类别"
+        verbose_name_plural = "产业类别"
+
+    def __str__(self):
+        return self.name
+
+
+class Industry(models.Model):
+    group = models.ForeignKey(
+        IndustryGroup, on_delete=models.PROTECT, related_name="industries", verbose_name="类别"
+    )
+    name = models.CharField("名称", max_length=50, unique=True)
+    slug = models.SlugField("网址标识", max_length=50, unique=True)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        ordering = ["group__order", "order", "pk"]
+        verbose_name = "产业"
+        verbose_name_plural = "产业"
+
+    def __str__(self):
+        return self.name
+
+
+class Section(models.Model):
+    """A heading of the bulletin under which articles are grouped (●行业趋势 …)."""
+
+    name = models.CharField("名称", max_length=50, unique=True)
+    slug = models.SlugField("网址标识", max_length=50, unique=True)
+    order = models.PositiveSmallIntegerField("排序", default=0, help_text="数字小的栏目排在前面。")
+    description = models.TextField("说明", blank=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = "栏目"
+        verbose_name_plural = "栏目"
+
+    def __str__(self):
+        return self.name
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        REVIEW = "review", "待审核"
+        APPROVED = "approved", "已审核"
+        PUBLISHED = "published", "已发布"
+
+    class Visibility(models.TextChoices):
+        ALL = "all", "全部订户"
+        LEADERSHIP = "leadership", "仅限领导"
+
+    issue = models.ForeignKey(
+        "issues.Issue",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="articles",
+        verbose_name="所属期次",
+        help_text="尚未编入期次的稿件可以留空。",
+    )
+    section = models.ForeignKey(
+        Section, on_delete=models.PROTECT, related_name="articles", verbose_name="栏目"
+    )
+    position = models.PositiveSmallIntegerField(
+        "栏目内序号", default=1, help_text="同一期同一栏目内的排列顺序，从 1 开始。"
+    )
+    title = models.CharField("标题", max_length=200)
+    subtitle = models.CharField("副标题", max_length=200, blank=True)
+    source = models.CharField("来源", max_length=100, blank=True, help_text="例如：科技日报")
+    author = models.CharField("作者", max_length=100, blank=True)
+    summary = models.TextField("摘要", blank=True, help_text="显示在目录和搜索结果中，一两句话。")
+    body = RichTextField("正文")
+    industries = models.ManyToManyField(
+        Industry, blank=True, related_name="articles", verbose_name="相关产业"
+    )
+    visibility = models.CharField(
+        "阅读范围", max_length=20, choices=Visibility.choices, default=Visibility.ALL
+    )
+    status = models.CharField(
+        "状态", max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="创建人",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["issue", "section__order", "position", "pk"]
+        verbose_name = "文章"
+        verbose_name_plural = "文章"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue", "section", "position"],
+                name="articles_article_unique_position",
+                violation_error_message="本期该栏目中已有相同序号的文章，请换一个序号。",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(position__gte=1),
+                name="articles_article_position_positive",
+                violation_error_message="序号从 1 开始。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", args=[self.pk])

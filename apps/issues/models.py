@@ -1,0 +1,78 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+from apps.articles.images import upload_path
+from apps.articles.richtext import RichTextField
+from apps.issues.querysets import IssueQuerySet
+
+
+def cover_upload_path(issue, filename):
+    return upload_path("covers", filename)
+
+
+class Issue(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        REVIEW = "review", "待审核"
+        PUBLISHED = "published", "已发布"
+        WITHDRAWN = "withdrawn", "已撤回"
+
+    year = models.PositiveSmallIntegerField(
+        "年份", validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    number = models.PositiveSmallIntegerField(
+        "期号", validators=[MinValueValidator(1), MaxValueValidator(99)], help_text="当年的第几期。"
+    )
+    total_number = models.PositiveIntegerField(
+        "总期号",
+        null=True,
+        blank=True,
+        unique=True,
+        error_messages={"unique": "已有期刊使用该总期号。"},
+        help_text="总第几期；留空则在发布时自动编号。",
+    )
+    title = models.CharField("本期主题", max_length=200, blank=True)
+    editor_note = RichTextField("编者的话", blank=True)
+    cover = models.ImageField("封面图片", upload_to=cover_upload_path, blank=True)
+    status = models.CharField(
+        "状态", max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    published_at = models.DateTimeField(
+        "发布时间", null=True, blank=True, help_text="设为将来的时间即为定时发布。"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="创建人",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = IssueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "-number"]
+        verbose_name = "期刊"
+        verbose_name_plural = "期刊"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "number"],
+                name="issues_issue_unique_year_number",
+                violation_error_message="该年份已有相同期号的期刊。",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "published_at"])]
+
+    def __str__(self):
+        label = f"{self.year}年第{self.number}期"
+        if self.total_number:
+            label += f"（总第{self.total_number}期）"
+        return label
+
+    def get_absolute_url(self):
+        return reverse("issues:detail", kwargs={"year": self.year, "number": self.number})

@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from apps.articles.views import editor_image_upload
+from config.views import healthz, protected_media
+
+admin.site.site_header = f"{settings.PUBLICATION_NAME} 编辑部"
+admin.site.site_title = settings.PUBLICATION_NAME
+admin.site.index_title = "编辑工作台"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("editor/images/", editor_image_upload, name="editor_image_upload"),
+    path("healthz", healthz, name="healthz"),
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", protected_media, name="media"),
+    path("articles/", include("apps.articles.urls")),
+    path("", include("apps.issues.urls")),
+]
