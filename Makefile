@@ -31,8 +31,10 @@ run: install
 	@echo "在浏览器中打开 http://127.0.0.1:$(PORT)/ （编辑部：http://127.0.0.1:$(PORT)/admin/）"
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# pytest exits with 5 when it collected nothing: that is a broken suite, not a pass.
 test: install-dev
-	$(BIN)/python -m pytest
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
 
 lint: install-dev
 	$(BIN)/ruff check .
