@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from apps.articles.views import editor_image_upload
-from config.views import healthz, protected_media
+from config.views import protected_media
 
 admin.site.site_header = f"{settings.PUBLICATION_NAME} 编辑部"
 admin.site.site_title = settings.PUBLICATION_NAME
@@ -13,7 +13,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("editor/images/", editor_image_upload, name="editor_image_upload"),
-    path("healthz", healthz, name="healthz"),
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", protected_media, name="media"),
     path("articles/", include("apps.articles.urls")),
     path("", include("apps.issues.urls")),
