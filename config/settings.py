@@ -93,7 +93,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["apps.accounts.backends.UsernameEmailOrMobileBackend"]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "issues:list"
+LOGIN_REDIRECT_URL = "issues:home"
 LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [
