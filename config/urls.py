@@ -5,10 +5,6 @@ from django.urls import include, path
 from apps.articles.views import editor_image_upload
 from config.views import protected_media
 
-admin.site.site_header = f"{settings.PUBLICATION_NAME} 编辑部"
-admin.site.site_title = settings.PUBLICATION_NAME
-admin.site.index_title = "编辑工作台"
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from apps.articles.models import Article, Industry, IndustryGroup, Section
+from apps.workflow.admin import WorkflowAdmin
 
 
 class IndustryInline(admin.TabularInline):
@@ -32,7 +33,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(WorkflowAdmin):
     list_display = ("title", "issue", "section", "position", "status", "visibility", "updated_at")
     list_filter = ("status", "section", "issue", "industries", "visibility")
     list_select_related = ("issue", "section")
@@ -40,14 +41,17 @@ class ArticleAdmin(admin.ModelAdmin):
     autocomplete_fields = ("issue", "industries")
     date_hierarchy = "created_at"
     fieldsets = (
-        (None, {"fields": ("title", "subtitle", "source", "author")}),
+        (None, {"fields": ("title", "subtitle", "source", "author", "edit_version")}),
         ("编排", {"fields": ("issue", "section", "position", "industries", "visibility")}),
         ("内容", {"fields": ("summary", "body")}),
-        ("状态", {"fields": ("status", "created_by", "created_at", "updated_at")}),
+        (
+            "状态",
+            {"fields": ("status", "created_by", "created_at", "updated_by", "updated_at")},
+        ),
     )
-    readonly_fields = ("created_by", "created_at", "updated_at")
+    readonly_fields = ("created_by", "created_at", "updated_by", "updated_at")
+    history_list_display = ("status",)
+    preview_template = "articles/article_detail.html"
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+    def preview_context(self, article):
+        return {"article": article}

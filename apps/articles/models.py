@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from apps.articles.querysets import ArticleQuerySet
 from apps.articles.richtext import RichTextField
+from apps.workflow.models import EditTracked
 
 
 class IndustryGroup(models.Model):
@@ -56,7 +58,7 @@ class Section(models.Model):
         return self.name
 
 
-class Article(models.Model):
+class Article(EditTracked):
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿"
         REVIEW = "review", "待审核"
@@ -109,11 +111,15 @@ class Article(models.Model):
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     objects = ArticleQuerySet.as_manager()
+    history = HistoricalRecords(
+        verbose_name="文章历史版本", m2m_fields=[industries], excluded_fields=["updated_at"]
+    )
 
     class Meta:
         ordering = ["issue", "section__order", "position", "pk"]
         verbose_name = "文章"
         verbose_name_plural = "文章"
+        permissions = [("review_article", "审核文章（通过、退回、重新打开）")]
         constraints = [
             models.UniqueConstraint(
                 fields=["issue", "section", "position"],

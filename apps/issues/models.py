@@ -2,17 +2,19 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from apps.articles.images import upload_path
 from apps.articles.richtext import RichTextField
 from apps.issues.querysets import IssueQuerySet
+from apps.workflow.models import EditTracked
 
 
 def cover_upload_path(issue, filename):
     return upload_path("covers", filename)
 
 
-class Issue(models.Model):
+class Issue(EditTracked):
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿"
         REVIEW = "review", "待审核"
@@ -42,6 +44,13 @@ class Issue(models.Model):
     published_at = models.DateTimeField(
         "发布时间", null=True, blank=True, help_text="设为将来的时间即为定时发布。"
     )
+    went_live_at = models.DateTimeField(
+        "上线处理时间",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="期刊对读者可见后，系统完成后续处理（如通知订户）的时间。",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -54,11 +63,13 @@ class Issue(models.Model):
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     objects = IssueQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name="期刊历史版本", excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-year", "-number"]
         verbose_name = "期刊"
         verbose_name_plural = "期刊"
+        permissions = [("review_issue", "审核并发布期刊（退回、发布、定时发布、撤回、重新打开）")]
         constraints = [
             models.UniqueConstraint(
                 fields=["year", "number"],

@@ -1,9 +1,8 @@
-from itertools import groupby
-
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import DetailView, ListView, View
 
 from apps.articles.models import Article
+from apps.issues.contents import by_section
 from apps.issues.models import Issue
 from apps.subscribers.access import SubscriberRequiredMixin
 
@@ -39,8 +38,5 @@ class IssueDetailView(SubscriberRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         articles = Article.objects.visible_to(self.request.user).filter(issue=self.object)
-        context["sections"] = [
-            (section, list(items))
-            for section, items in groupby(articles.for_contents(), key=lambda a: a.section)
-        ]
+        context["sections"] = by_section(articles.for_contents())
         return context

@@ -40,9 +40,12 @@ def test_migrate_creates_the_staff_roles():
     roles = {group.name: group for group in Group.objects.all()}
     assert set(roles) == {"编辑", "审核", "订户管理"}
     editor_perms = set(roles["编辑"].permissions.values_list("codename", flat=True))
-    assert "change_article" in editor_perms
-    assert "delete_article" not in editor_perms
+    assert {"add_article", "change_article", "add_issue", "change_issue"} <= editor_perms
+    assert "review_article" not in editor_perms
+    assert "review_issue" not in editor_perms
     assert "change_subscriber" not in editor_perms
+    reviewer_perms = set(roles["审核"].permissions.values_list("codename", flat=True))
+    assert {"review_article", "review_issue", "change_article", "change_issue"} <= reviewer_perms
     subadmin_perms = set(roles["订户管理"].permissions.values_list("codename", flat=True))
     assert "change_subscriber" in subadmin_perms
     assert "change_article" not in subadmin_perms

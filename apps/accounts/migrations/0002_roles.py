@@ -6,8 +6,10 @@ from django.db import migrations
 ROLES = {
     "编辑": [
         "articles.add_article", "articles.change_article", "articles.view_article",
+        "articles.delete_article",
         "articles.view_section", "articles.view_industry", "articles.view_industrygroup",
         "issues.add_issue", "issues.change_issue", "issues.view_issue",
+        "workflow.view_transitionlog",
     ],
     "审核": [
         "articles.add_article", "articles.change_article", "articles.delete_article",
@@ -16,6 +18,7 @@ ROLES = {
         "articles.add_industry", "articles.change_industry", "articles.view_industry",
         "articles.change_industrygroup", "articles.view_industrygroup",
         "issues.add_issue", "issues.change_issue", "issues.delete_issue", "issues.view_issue",
+        "articles.review_article", "issues.review_issue", "workflow.view_transitionlog",
     ],
     "订户管理": [
         "subscribers.add_subscriber", "subscribers.change_subscriber",
@@ -48,6 +51,7 @@ class Migration(migrations.Migration):
         ("articles", "0002_seed_taxonomy_and_sections"),
         ("issues", "0001_initial"),
         ("subscribers", "0001_initial"),
+        ("workflow", "0001_initial"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 

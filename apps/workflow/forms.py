@@ -1,0 +1,44 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+
+class ConcurrentEditForm(forms.ModelForm):
+    """Refuse to save over a change someone else saved after this form was opened.
+
+    The form carries the version it was opened at; on save the row is locked and compared.
+    On a conflict the user's input is shown back with who saved in between, and the form now
+    carries the new version, so saving again is a deliberate choice, never a silent overwrite.
+    """
+
+    edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # The row's version now, not the instance's: a restore form shows an old instance.
+            self.fields["edit_version"].initial = self._current().version
+
+    def _current(self, lock=False):
+        rows = type(self.instance)._default_manager.select_related("updated_by")
+        if lock:
+            rows = rows.select_for_update(of=("self",))
+        return rows.get(pk=self.instance.pk)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk:
+            return cleaned
+        current = self._current(lock=True)
+        if cleaned.get("edit_version") != current.version:
+            self.data = self.data.copy()
+            self.data[self.add_prefix("edit_version")] = current.version
+            who = current.updated_by or "其他人"
+            when = timezone.localtime(current.updated_at)
+            raise ValidationError(
+                f"在您打开此页面之后，{who} 于 {when:%Y-%m-%d %H:%M:%S} 保存了修改。"
+                "为避免覆盖对方的修改，本次没有保存，您填写的内容保留在下方。"
+                "请先在「历史」中查看对方的修改；如仍以您的内容为准，再次保存即可。",
+                code="stale",
+            )
+        return cleaned

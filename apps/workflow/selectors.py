@@ -1,0 +1,56 @@
+"""What waits for each staff member, for the admin index."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.articles.models import Article
+from apps.issues.models import Issue
+from apps.workflow.machine import DRAFT, PUBLISHED, REVIEW, is_reviewer
+from apps.workflow.models import TransitionLog
+
+LIMIT = 30
+
+
+def work_queue(user) -> dict:
+    """Return the lists the admin index shows `user`; empty for roles without editorial work."""
+    queue = {}
+    if is_reviewer(user, Article):
+        queue["articles_in_review"] = list(
+            Article.objects.filter(status=REVIEW)
+            .select_related("issue", "created_by")
+            .order_by("updated_at")[:LIMIT]
+        )
+    if is_reviewer(user, Issue):
+        queue["issues_in_review"] = list(Issue.objects.filter(status=REVIEW)[:LIMIT])
+        queue["scheduled_issues"] = list(
+            Issue.objects.filter(status=PUBLISHED, published_at__gt=timezone.now()).order_by(
+                "published_at"
+            )[:LIMIT]
+        )
+    if user.has_perm("articles.change_article") or user.has_perm("issues.change_issue"):
+        queue["my_drafts"] = _own_drafts(user, Issue) + _own_drafts(user, Article)
+    return queue
+
+
+def _own_drafts(user, model):
+    """Return the user's drafts, each with `returned_reason` when a reviewer sent it back."""
+    drafts = list(
+        model.objects.filter(created_by=user, status=DRAFT).order_by("-updated_at")[:LIMIT]
+    )
+    latest = {}
+    logs = TransitionLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(model),
+        object_id__in=[draft.pk for draft in drafts],
+    ).order_by("object_id", "-at", "-pk")
+    for log in logs:
+        latest.setdefault(log.object_id, log)
+    opts = model._meta
+    for draft in drafts:
+        draft.kind_label = opts.verbose_name
+        draft.admin_url = reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_change", args=[draft.pk]
+        )
+        log = latest.get(draft.pk)
+        draft.returned_reason = log.comment if log and log.transition == "send_back" else ""
+    return drafts

@@ -1,0 +1,16 @@
+from django.conf import settings
+from django.contrib import admin
+
+
+class BulletinAdminSite(admin.AdminSite):
+    """The editorial back office; its index shows each user what waits for them."""
+
+    site_header = f"{settings.PUBLICATION_NAME} 编辑部"
+    site_title = settings.PUBLICATION_NAME
+    index_title = "编辑工作台"
+
+    def index(self, request, extra_context=None):
+        from apps.workflow.selectors import work_queue
+
+        context = {"work_queue": work_queue(request.user), **(extra_context or {})}
+        return super().index(request, extra_context=context)
