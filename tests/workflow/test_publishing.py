@@ -1,0 +1,176 @@
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.articles.models import Article
+from apps.issues.models import Issue
+from apps.workflow import machine
+from apps.workflow.models import TransitionLog
+from tests.factories import ArticleFactory, IssueFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def issue_in_review(*article_states, **kwargs):
+    issue = IssueFactory(status="review", **kwargs)
+    for index, state in enumerate(article_states, start=1):
+        ArticleFactory(issue=issue, status=state, title=f"文章{index}", position=index)
+    return issue
+
+
+def publish_over_http(client, issue, name="publish", **data):
+    url = reverse("admin:issues_issue_transition", args=[issue.pk, name])
+    return client.post(url, data, follow=True)
+
+
+def test_publish_is_refused_naming_the_articles_not_approved(client, reviewer):
+    issue = issue_in_review("approved", "review", "draft")
+    client.force_login(reviewer)
+
+    response = publish_over_http(client, issue)
+
+    page = response.content.decode()
+    assert "以下文章尚未审核通过，不能发布：《文章2》（待审核）、《文章3》（草稿）" in page
+    issue.refresh_from_db()
+    assert (issue.status, issue.published_at, issue.total_number) == ("review", None, None)
+    assert list(issue.articles.values_list("status", flat=True).order_by("position")) == [
+        "approved",
+        "review",
+        "draft",
+    ]
+    assert not TransitionLog.objects.exists()
+
+
+def test_publish_without_articles_is_refused(client, reviewer):
+    issue = issue_in_review()
+    client.force_login(reviewer)
+    assert "本期还没有文章，不能发布" in publish_over_http(client, issue).content.decode()
+    assert Issue.objects.get(pk=issue.pk).status == "review"
+
+
+@time_machine.travel("2024-03-01 10:00 +0800", tick=False)
+def test_publish_moves_everything_at_once_and_numbers_the_issue(
+    client, reviewer, django_capture_on_commit_callbacks
+):
+    IssueFactory(number=1, status="published", total_number=41, published_at=timezone.now())
+    issue = issue_in_review("approved", "approved", number=2)
+    client.force_login(reviewer)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = publish_over_http(client, issue)
+
+    assert "已发布" in response.content.decode()
+    issue.refresh_from_db()
+    assert issue.status == "published"
+    assert issue.published_at == timezone.now()
+    assert issue.total_number == 42
+    assert set(issue.articles.values_list("status", flat=True)) == {"published"}
+    article_logs = TransitionLog.objects.filter(to_status="published", from_status="approved")
+    assert article_logs.count() == 2
+    assert len(callbacks) == 1
+    assert issue.went_live_at == timezone.now()  # follow-up ran right after the commit
+
+
+def test_publishing_twice_publishes_once(reviewer):
+    issue = issue_in_review("approved", total_number=7)
+    machine.perform(issue, "publish", by=reviewer)
+    with pytest.raises(machine.AlreadyDone):
+        machine.perform(issue, "publish", by=reviewer)
+    issue.refresh_from_db()
+    assert issue.total_number == 7
+    assert TransitionLog.objects.filter(transition="publish").count() == 1
+
+
+def test_double_click_over_http_answers_kindly(client, reviewer):
+    issue = issue_in_review("approved")
+    client.force_login(reviewer)
+    publish_over_http(client, issue)
+    response = publish_over_http(client, issue)
+    assert response.status_code == 200
+    assert "已经是已发布状态" in response.content.decode()
+    assert TransitionLog.objects.filter(transition="publish").count() == 1
+
+
+def test_a_failing_publish_leaves_nothing_half_done(reviewer, monkeypatch):
+    issue = issue_in_review("approved", "approved")
+
+    def broken_log(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(machine, "_log", broken_log)
+    with pytest.raises(RuntimeError):
+        machine.perform(issue, "publish", by=reviewer)
+    issue.refresh_from_db()
+    assert issue.status == "review"
+    assert issue.total_number is None
+    assert set(issue.articles.values_list("status", flat=True)) == {"approved"}
+
+
+def test_schedule_needs_a_future_time(client, reviewer):
+    issue = issue_in_review("approved")
+    client.force_login(reviewer)
+    past = (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    page = publish_over_http(client, issue, "schedule", at=past).content.decode()
+    assert "定时发布的时间必须晚于现在" in page
+    page = publish_over_http(client, issue, "schedule").content.decode()
+    assert "请填写定时发布的日期和时间" in page
+    assert Issue.objects.get(pk=issue.pk).status == "review"
+
+
+def test_scheduled_issue_becomes_visible_at_its_time(client, reviewer, enterprise):
+    issue = issue_in_review("approved")
+    article = issue.articles.get()
+    client.force_login(reviewer)
+    start = timezone.localtime().replace(hour=8, minute=0, second=0, microsecond=0)
+    at = start.replace(hour=9, minute=30)
+    with time_machine.travel(start, tick=False):
+        publish_over_http(client, issue, "schedule", at=at.strftime("%Y-%m-%dT%H:%M"))
+        issue.refresh_from_db()
+        assert issue.status == "published"
+        assert issue.published_at == at
+        changelist = client.get(reverse("admin:issues_issue_changelist")).content.decode()
+        assert f"定时：{at:%Y-%m-%d} 09:30" in changelist
+
+        client.force_login(enterprise)
+        assert client.get(issue.get_absolute_url()).status_code == 404
+        assert client.get(article.get_absolute_url()).status_code == 404
+        assert machine.mark_live() == []
+
+    with time_machine.travel(at + timedelta(seconds=1), tick=False):
+        assert client.get(issue.get_absolute_url()).status_code == 200
+        assert client.get(article.get_absolute_url()).status_code == 200
+
+
+def test_publish_due_is_idempotent(reviewer, capsys):
+    issue = issue_in_review("approved")
+    with time_machine.travel("2024-05-01 08:00 +0800", tick=False):
+        machine.perform(issue, "schedule", by=reviewer, at=timezone.now() + timedelta(hours=1))
+        call_command("publish_due")
+        assert "本次处理 0 期" in capsys.readouterr().out
+    with time_machine.travel("2024-05-01 09:05 +0800", tick=False):
+        call_command("publish_due")
+        output = capsys.readouterr().out
+        assert f"已上线：{Issue.objects.get(pk=issue.pk)}" in output
+        call_command("publish_due")
+        assert "本次处理 0 期" in capsys.readouterr().out
+    assert Issue.objects.get(pk=issue.pk).went_live_at is not None
+
+
+def test_withdraw_and_reopen_take_the_articles_along(reviewer):
+    issue = issue_in_review("approved")
+    machine.perform(issue, "publish", by=reviewer)
+    with pytest.raises(machine.TransitionRefused, match="请填写撤回的原因"):
+        machine.perform(issue, "withdraw", by=reviewer, comment="  ")
+    machine.perform(issue, "withdraw", by=reviewer, comment="数据有误")
+    assert not Issue.objects.visible_to(reviewer).filter(pk=issue.pk).exists()
+    machine.perform(issue, "reopen", by=reviewer)
+    issue.refresh_from_db()
+    assert (issue.status, issue.published_at) == ("draft", None)
+    assert issue.articles.get().status == Article.Status.APPROVED
+    machine.perform(issue, "submit", by=reviewer)
+    machine.perform(issue, "publish", by=reviewer)
+    assert Issue.objects.get(pk=issue.pk).status == "published"
