@@ -50,7 +50,6 @@ class ArticleAdmin(WorkflowAdmin):
         ),
     )
     readonly_fields = ("created_by", "created_at", "updated_by", "updated_at")
-    history_list_display = ("status",)
     preview_template = "articles/article_detail.html"
 
     def preview_context(self, article):

@@ -68,7 +68,6 @@ class IssueAdmin(WorkflowAdmin):
         ),
     )
     readonly_fields = ("went_live_at", "created_by", "created_at", "updated_by", "updated_at")
-    history_list_display = ("status", "published_at")
     inlines = [ArticleInline]
     preview_template = "issues/issue_detail.html"
 
