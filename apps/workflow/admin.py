@@ -49,6 +49,12 @@ class WorkflowAdmin(SimpleHistoryAdmin):
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or obj.status == machine.DRAFT)
 
+    def get_actions(self, request):
+        # Bulk deletion would skip the per-object rule above (only drafts may be deleted).
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
     def get_readonly_fields(self, request, obj=None):
         return (*super().get_readonly_fields(request, obj), *self.workflow_fields)
 
@@ -210,6 +216,20 @@ class TransitionLogAdmin(admin.ModelAdmin):
     @admin.display(description="新状态")
     def to_label(self, log):
         return log.to_label
+
+    def get_queryset(self, request):
+        logs = super().get_queryset(request)
+        user = request.user
+        if all(machine.is_reviewer(user, model) for model in machine.TRANSITIONS):
+            return logs
+        # Editors see the steps of their own issues and articles, not of others' drafts.
+        own = Q(by=user)
+        for model in machine.TRANSITIONS:
+            own |= Q(
+                content_type=ContentType.objects.get_for_model(model),
+                object_id__in=model.objects.filter(created_by=user).values("pk"),
+            )
+        return logs.filter(own)
 
     def has_add_permission(self, request):
         return False

@@ -283,3 +283,45 @@ def test_demo_issue_round_trip_in_the_admin(client, reviewer, settings):
     assert issue.total_number == 12
     assert set(issue.articles.values_list("status", flat=True)) == {"published"}
     assert issue.published_at <= timezone.now() < issue.published_at + timedelta(minutes=1)
+
+
+def test_bulk_delete_is_not_offered_and_published_work_cannot_be_deleted(client, editor, reviewer):
+    own_draft = ArticleFactory(created_by=editor)
+    published = ArticleFactory(created_by=editor, status="published")
+    client.force_login(editor)
+    changelist = client.get(reverse("admin:articles_article_changelist")).content.decode()
+    assert "delete_selected" not in changelist
+    response = client.post(
+        reverse("admin:articles_article_changelist"),
+        {"action": "delete_selected", "_selected_action": [published.pk], "post": "yes"},
+    )
+    assert Article.objects.filter(pk=published.pk).exists()
+    client.force_login(reviewer)
+    delete_url = reverse("admin:articles_article_delete", args=[published.pk])
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert Article.objects.filter(pk=published.pk).exists()
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:articles_article_delete", args=[own_draft.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Article.objects.filter(pk=own_draft.pk).exists()
+
+
+def test_editors_see_only_the_log_of_their_own_work(client, editor, other_editor, reviewer):
+    mine = ArticleFactory(created_by=editor, title="我的稿件")
+    theirs = ArticleFactory(created_by=other_editor, title="别人的稿件")
+    machine.perform(mine, "submit", by=editor)
+    machine.perform(theirs, "submit", by=other_editor)
+    machine.perform(mine, "send_back", by=reviewer, comment="补充来源")
+    url = reverse("admin:workflow_transitionlog_changelist")
+
+    client.force_login(editor)
+    page = client.get(url).content.decode()
+    assert page.count("我的稿件") == 2
+    assert "别人的稿件" not in page
+
+    client.force_login(reviewer)
+    page = client.get(url, {"by__id__exact": other_editor.pk}).content.decode()
+    assert "别人的稿件" in page
+    assert "我的稿件" not in page
