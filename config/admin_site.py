@@ -10,7 +10,11 @@ class BulletinAdminSite(admin.AdminSite):
     index_title = "编辑工作台"
 
     def index(self, request, extra_context=None):
+        from apps.subscribers.selectors import EXPIRY_WARNING_DAYS, expiring_soon
         from apps.workflow.selectors import work_queue
 
         context = {"work_queue": work_queue(request.user), **(extra_context or {})}
+        if request.user.has_perm("subscribers.view_subscriber"):
+            context["expiring_count"] = expiring_soon().count()
+            context["expiry_warning_days"] = EXPIRY_WARNING_DAYS
         return super().index(request, extra_context=context)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_ckeditor_5",
     "simple_history",
+    "import_export",
     "apps.accounts",
     "apps.workflow",
     "apps.articles",
@@ -98,6 +99,9 @@ AUTHENTICATION_BACKENDS = ["apps.accounts.backends.UsernameEmailOrMobileBackend"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "issues:home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Invitation and password-reset links work once, for three days.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -168,6 +172,10 @@ if not DEBUG:
 
 PUBLICATION_NAME = env.str("PUBLICATION_NAME", default="许昌竞争情报快递")
 PUBLICATION_PUBLISHER = env.str("PUBLICATION_PUBLISHER", default="许昌市科学技术情报研究所")
+# Shown to subscribers whose subscription ended, and in invitations.
+SUBSCRIPTION_CONTACT = env.str(
+    "SUBSCRIPTION_CONTACT", default="如需开通或续订，请与许昌市科学技术情报研究所联系。"
+)
 
 # --- Rich text (CKEditor 5) ------------------------------------------------------------------
 
@@ -236,6 +244,12 @@ CKEDITOR_5_CONFIGS = {
         "link": {"defaultProtocol": "https://"},
     },
 }
+
+# --- Subscriber import and export -------------------------------------------------------------
+
+# Every import runs in a transaction: a file with one bad row imports nothing.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 # --- Logging ---------------------------------------------------------------------------------
 

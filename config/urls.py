@@ -7,6 +7,7 @@ from config.views import protected_media
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("apps.subscribers.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("editor/images/", editor_image_upload, name="editor_image_upload"),
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", protected_media, name="media"),

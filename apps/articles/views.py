@@ -9,6 +9,7 @@ from django.views.generic import DetailView
 from apps.articles.images import reencode_image, upload_path
 from apps.articles.models import Article
 from apps.subscribers.access import SubscriberRequiredMixin
+from apps.subscribers.readership import record_reading
 
 
 class ArticleDetailView(SubscriberRequiredMixin, DetailView):
@@ -22,6 +23,11 @@ class ArticleDetailView(SubscriberRequiredMixin, DetailView):
             .prefetch_related("industries")
         )
         return get_object_or_404(articles, pk=self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        record_reading(request.user, self.object.issue, self.object)
+        return response
 
 
 def _upload_error(message, status):

@@ -5,6 +5,7 @@ from apps.articles.models import Article
 from apps.issues.contents import by_section
 from apps.issues.models import Issue
 from apps.subscribers.access import SubscriberRequiredMixin
+from apps.subscribers.readership import record_reading
 
 
 class HomeView(SubscriberRequiredMixin, View):
@@ -34,6 +35,11 @@ class IssueDetailView(SubscriberRequiredMixin, DetailView):
             year=self.kwargs["year"],
             number=self.kwargs["number"],
         )
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        record_reading(request.user, self.object)
+        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

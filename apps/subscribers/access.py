@@ -1,5 +1,6 @@
 """Who may read the bulletin: the one place reader views and querysets ask."""
 
+from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ObjectDoesNotExist
 from django.shortcuts import render
@@ -45,6 +46,7 @@ class SubscriberRequiredMixin(LoginRequiredMixin):
             context = {
                 "subscription": subscription_of(request.user),
                 "today": timezone.localdate(),
+                "contact": settings.SUBSCRIPTION_CONTACT,
             }
             return render(request, "subscribers/cannot_read.html", context, status=403)
         return super().dispatch(request, *args, **kwargs)

@@ -19,10 +19,13 @@ ROLES = {
         "articles.change_industrygroup", "articles.view_industrygroup",
         "issues.add_issue", "issues.change_issue", "issues.delete_issue", "issues.view_issue",
         "articles.review_article", "issues.review_issue", "workflow.view_transitionlog",
+        "subscribers.view_feedback", "subscribers.change_feedback",
     ],
     "订户管理": [
         "subscribers.add_subscriber", "subscribers.change_subscriber",
         "subscribers.delete_subscriber", "subscribers.view_subscriber",
+        "subscribers.view_feedback", "subscribers.change_feedback",
+        "subscribers.view_reading",
         "articles.view_industry",
     ],
 }  # fmt: skip

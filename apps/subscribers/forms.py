@@ -1,0 +1,115 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from apps.accounts.models import mobile_validator
+from apps.articles.models import Industry
+from apps.subscribers.models import Feedback, Subscriber
+
+
+class IndustryChoiceField(forms.ModelMultipleChoiceField):
+    """The 6+3+3 industries as check boxes, grouped as the city groups them."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        super().__init__(Industry.objects.select_related("group"), required=False, **kwargs)
+
+    def label_from_instance(self, industry):
+        return industry.name
+
+
+class ProfileForm(forms.ModelForm):
+    """What a subscriber may change about their own subscription."""
+
+    industries = IndustryChoiceField(label="关注产业")
+
+    class Meta:
+        model = Subscriber
+        fields = ["industries", "notify_by_email"]
+
+
+class FeedbackForm(forms.ModelForm):
+    class Meta:
+        model = Feedback
+        fields = ["message"]
+        widgets = {"message": forms.Textarea(attrs={"rows": 6, "maxlength": Feedback.MAX_LENGTH})}
+        labels = {"message": "您的意见和建议"}
+        error_messages = {
+            "message": {
+                "required": "请填写意见内容。",
+                "max_length": "内容不能超过 %(limit_value)d 个字（当前 %(show_value)d 个字）。",
+            }
+        }
+
+    def clean_message(self):
+        message = self.cleaned_data["message"].strip()
+        if not message:
+            raise ValidationError("请填写意见内容。", code="required")
+        return message
+
+
+class SubscriberAdminForm(forms.ModelForm):
+    """One form for a subscriber and the user account they sign in with."""
+
+    username = forms.RegexField(
+        label="用户名",
+        max_length=150,
+        regex=r"^[\w.@+-]+$",
+        help_text="登录用，字母、数字或 @ . + - _。",
+        error_messages={"invalid": "用户名只能包含字母、数字和 @ . + - _。"},
+    )
+    full_name = forms.CharField(label="姓名", max_length=150)
+    mobile = forms.CharField(
+        label="手机号码", max_length=11, required=False, validators=[mobile_validator]
+    )
+    email = forms.EmailField(label="电子邮箱", required=False)
+    is_active = forms.BooleanField(label="账号可用", required=False, initial=True)
+    industries = IndustryChoiceField(label="关注产业")
+
+    class Meta:
+        model = Subscriber
+        fields = [
+            "kind", "organization", "position", "region", "phone", "industries",
+            "valid_from", "valid_until", "notify_by_email", "notes",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.instance.user if self.instance.user_id else None
+        if user is not None:
+            self.fields["username"].initial = user.username
+            self.fields["full_name"].initial = user.get_full_name()
+            self.fields["mobile"].initial = user.mobile
+            self.fields["email"].initial = user.email
+            self.fields["is_active"].initial = user.is_active
+
+    def _post_clean(self):
+        super()._post_clean()
+        user = self.instance.user if self.instance.user_id else get_user_model()()
+        names = {"username": "username", "mobile": "mobile", "email": "email"}
+        for form_field, attr in names.items():
+            if form_field in self.cleaned_data:
+                setattr(user, attr, self.cleaned_data[form_field])
+        if "full_name" in self.cleaned_data:
+            user.last_name, user.first_name = self.cleaned_data["full_name"], ""
+        user.is_active = self.cleaned_data.get("is_active", True)
+        try:
+            user.validate_unique()
+            user.validate_constraints()
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                target = field if field in self.fields else None
+                for message in messages:
+                    self.add_error(target, message)
+        self._user = user
+
+    def save(self, commit=True):
+        with transaction.atomic():
+            user = self._user
+            if user.pk is None:
+                user.set_unusable_password()  # the invitation lets them choose one
+            user.save()
+            self.instance.user = user
+            return super().save(commit=commit)

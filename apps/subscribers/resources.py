@@ -1,0 +1,268 @@
+"""Subscribers in and out of Excel and CSV (django-import-export), with Chinese column names.
+
+A row names the user (username, name, mobile, e-mail) and the subscription. Every value is
+checked here with a message in Chinese; the import runs in one transaction and is rolled back
+when any row is invalid, so a file with one bad row imports nothing.
+"""
+
+import re
+from datetime import date, datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from import_export import resources
+from import_export.fields import Field
+
+from apps.articles.models import Industry
+from apps.subscribers.models import Subscriber
+
+COLUMNS = {
+    "username": "用户名",
+    "full_name": "姓名",
+    "mobile": "手机号码",
+    "email": "电子邮箱",
+    "kind": "订户类型",
+    "organization": "单位",
+    "position": "职务",
+    "region": "所属地区",
+    "phone": "办公电话",
+    "industries": "关注产业",
+    "valid_from": "订阅开始日期",
+    "valid_until": "订阅截止日期",
+    "notify_by_email": "邮件通知",
+    "notes": "备注",
+}
+REQUIRED = ["username", "full_name", "kind", "organization", "region", "valid_until"]
+KINDS = {label: value for value, label in Subscriber.Kind.choices}
+REGIONS = {label: value for value, label in Subscriber.Region.choices}
+YES = {"是", "yes", "y", "1", "true"}
+NO = {"否", "no", "n", "0", "false"}
+SEPARATORS = re.compile(r"[、,，;；\s]+")
+MOBILE = re.compile(r"^1\d{10}$")
+
+
+class RowErrors(dict):
+    """Errors of one row, keyed by the Chinese column name the user sees."""
+
+    def add(self, key, message):
+        self.setdefault(COLUMNS[key], []).append(message)
+
+
+def _text(row, key):
+    value = row.get(COLUMNS[key])
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # Excel stores 13800000000 as a number
+    return str(value).strip()
+
+
+def _date(row, key, errors):
+    value = row.get(COLUMNS[key])
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _text(row, key)
+    if not text:
+        return None
+    for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"):
+        try:
+            return datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a calendar date
+        except ValueError:
+            continue
+    errors.add(key, f"日期“{text}”无法识别，请写成 2025-01-31 这样的格式。")
+    return None
+
+
+class SubscriberResource(resources.ModelResource):
+    username = Field(column_name=COLUMNS["username"])
+    full_name = Field(column_name=COLUMNS["full_name"])
+    mobile = Field(column_name=COLUMNS["mobile"])
+    email = Field(column_name=COLUMNS["email"])
+    kind = Field(column_name=COLUMNS["kind"])
+    organization = Field(column_name=COLUMNS["organization"])
+    position = Field(column_name=COLUMNS["position"])
+    region = Field(column_name=COLUMNS["region"])
+    phone = Field(column_name=COLUMNS["phone"])
+    industries = Field(column_name=COLUMNS["industries"])
+    valid_from = Field(column_name=COLUMNS["valid_from"])
+    valid_until = Field(column_name=COLUMNS["valid_until"])
+    notify_by_email = Field(column_name=COLUMNS["notify_by_email"])
+    notes = Field(column_name=COLUMNS["notes"])
+
+    class Meta:
+        model = Subscriber
+        fields = tuple(COLUMNS)
+        import_id_fields = ()
+        skip_unchanged = False
+
+    # --- export ---
+
+    def get_queryset(self):
+        return Subscriber.objects.select_related("user").prefetch_related("industries")
+
+    def dehydrate_username(self, subscriber):
+        return subscriber.user.username
+
+    def dehydrate_full_name(self, subscriber):
+        return subscriber.user.get_full_name()
+
+    def dehydrate_mobile(self, subscriber):
+        return subscriber.user.mobile
+
+    def dehydrate_email(self, subscriber):
+        return subscriber.user.email
+
+    def dehydrate_kind(self, subscriber):
+        return subscriber.get_kind_display()
+
+    def dehydrate_organization(self, subscriber):
+        return subscriber.organization
+
+    def dehydrate_position(self, subscriber):
+        return subscriber.position
+
+    def dehydrate_region(self, subscriber):
+        return subscriber.get_region_display()
+
+    def dehydrate_phone(self, subscriber):
+        return subscriber.phone
+
+    def dehydrate_industries(self, subscriber):
+        return "、".join(industry.name for industry in subscriber.industries.all())
+
+    def dehydrate_valid_from(self, subscriber):
+        return subscriber.valid_from.isoformat()
+
+    def dehydrate_valid_until(self, subscriber):
+        return subscriber.valid_until.isoformat()
+
+    def dehydrate_notify_by_email(self, subscriber):
+        return "是" if subscriber.notify_by_email else "否"
+
+    def dehydrate_notes(self, subscriber):
+        return subscriber.notes
+
+    # --- import ---
+
+    def import_data(self, dataset, **kwargs):
+        kwargs["use_transactions"] = True
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, **kwargs)
+
+    def before_import(self, dataset, **kwargs):
+        missing = [
+            name for name in (COLUMNS[key] for key in REQUIRED) if name not in dataset.headers
+        ]
+        if missing:
+            raise ValidationError(f"文件缺少以下列：{'、'.join(missing)}。请使用下载的模板。")
+        self._seen = {"username": set(), "mobile": set(), "email": set()}
+        self._industries = {industry.name: industry for industry in Industry.objects.all()}
+
+    def get_instance(self, instance_loader, row):
+        username = _text(row, "username")
+        return Subscriber.objects.select_related("user").filter(user__username=username).first()
+
+    def init_instance(self, row=None):
+        return Subscriber()
+
+    def import_instance(self, subscriber, row, **kwargs):
+        errors = RowErrors()
+        values = {key: _text(row, key) for key in COLUMNS}
+        for key in REQUIRED:
+            if not values[key] and not isinstance(row.get(COLUMNS[key]), date):
+                errors.add(key, "必填。")
+        user = self._user_for(subscriber, values, errors)
+        kind = KINDS.get(values["kind"])
+        if values["kind"] and kind is None:
+            errors.add("kind", f"“{values['kind']}”不是有效的订户类型，应为：{'、'.join(KINDS)}。")
+        region = REGIONS.get(values["region"])
+        if values["region"] and region is None:
+            errors.add(
+                "region", f"“{values['region']}”不是有效的地区，应为：{'、'.join(REGIONS)}。"
+            )
+        industries = self._industries_named(values["industries"], errors)
+        valid_from = _date(row, "valid_from", errors)
+        valid_until = _date(row, "valid_until", errors)
+        if valid_from and valid_until and valid_until < valid_from:
+            errors.add("valid_until", "订阅截止日期不能早于开始日期。")
+        notify = values["notify_by_email"].lower()
+        if notify and notify not in YES | NO:
+            errors.add("notify_by_email", "请填写“是”或“否”。")
+        if errors:
+            raise ValidationError(errors)
+
+        subscriber.kind = kind
+        subscriber.region = region
+        subscriber.organization = values["organization"][:100]
+        subscriber.position = values["position"][:100]
+        subscriber.phone = values["phone"][:30]
+        subscriber.notes = values["notes"]
+        if valid_from:
+            subscriber.valid_from = valid_from
+        subscriber.valid_until = valid_until
+        subscriber.notify_by_email = notify not in NO
+        subscriber._user = user
+        subscriber._industries = industries
+
+    def _user_for(self, subscriber, values, errors):
+        user_model = get_user_model()
+        username = values["username"]
+        user = subscriber.user if subscriber.pk else None
+        if user is None and username:
+            if user_model.objects.filter(username=username).exists():
+                errors.add("username", "该用户名已被其他账号使用。")
+            user = user_model(username=username)
+        if username in self._seen["username"]:
+            errors.add("username", "文件中有重复的用户名。")
+        self._seen["username"].add(username)
+        if user is None:
+            return None
+        self._check_unique_contact(user, "mobile", values["mobile"], errors)
+        self._check_unique_contact(user, "email", values["email"], errors)
+        user.last_name, user.first_name = values["full_name"][:150], ""
+        user.mobile = values["mobile"]
+        user.email = values["email"]
+        return user
+
+    def _check_unique_contact(self, user, key, value, errors):
+        if not value:
+            return
+        if key == "mobile" and not MOBILE.match(value):
+            errors.add(key, f"手机号码“{value}”格式不正确，应为 11 位数字。")
+            return
+        if key == "email":
+            try:
+                validate_email(value)
+            except ValidationError:
+                errors.add(key, f"电子邮箱“{value}”格式不正确。")
+                return
+        lookup = {"email__iexact": value} if key == "email" else {"mobile": value}
+        taken = get_user_model().objects.filter(**lookup).exclude(pk=user.pk).exists()
+        normalized = value.lower()
+        if taken or normalized in self._seen[key]:
+            label = "手机号码" if key == "mobile" else "电子邮箱"
+            errors.add(key, f"{label}“{value}”已被其他订户使用。")
+        self._seen[key].add(normalized)
+
+    def _industries_named(self, text, errors):
+        names = [name for name in SEPARATORS.split(text) if name]
+        unknown = [name for name in names if name not in self._industries]
+        if unknown:
+            errors.add(
+                "industries",
+                f"未知的产业：{'、'.join(unknown)}。可选：{'、'.join(self._industries)}。",
+            )
+        return [self._industries[name] for name in names if name in self._industries]
+
+    def before_save_instance(self, subscriber, row, **kwargs):
+        user = subscriber._user
+        if user.pk is None:
+            user.set_unusable_password()  # an invitation lets them choose one
+        user.save()
+        subscriber.user = user
+
+    def after_save_instance(self, subscriber, row, **kwargs):
+        subscriber.industries.set(subscriber._industries)
