@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from import_export import resources
 from import_export.fields import Field
+from import_export.resources import Diff
 
 from apps.articles.models import Industry
 from apps.subscribers.models import Subscriber
@@ -76,6 +77,28 @@ def _date(row, key, errors):
     return None
 
 
+class ExportedValuesDiff(Diff):
+    """The import preview shows the values as the export writes them (our columns are computed)."""
+
+    def __init__(self, resource, instance, new):
+        super().__init__(resource, instance, new)
+        self.left = self._exported(resource, instance)
+
+    def compare_with(self, resource, instance):
+        self.right = self._exported(resource, instance)
+
+    @staticmethod
+    def _exported(resource, instance):
+        return [resource.export_field(field, instance) for field in resource.get_import_fields()]
+
+
+def _account(subscriber):
+    """The subscriber's user, also for a row being imported whose user is not saved yet."""
+    if subscriber.user_id:
+        return subscriber.user
+    return getattr(subscriber, "_user", None) or get_user_model()()
+
+
 class SubscriberResource(resources.ModelResource):
     username = Field(column_name=COLUMNS["username"])
     full_name = Field(column_name=COLUMNS["full_name"])
@@ -100,23 +123,26 @@ class SubscriberResource(resources.ModelResource):
 
     # --- export ---
 
+    def get_diff_class(self):
+        return ExportedValuesDiff
+
     def get_queryset(self):
         return Subscriber.objects.select_related("user").prefetch_related("industries")
 
     def dehydrate_username(self, subscriber):
-        return subscriber.user.username
+        return _account(subscriber).username
 
     def dehydrate_full_name(self, subscriber):
-        return subscriber.user.get_full_name()
+        return _account(subscriber).get_full_name()
 
     def dehydrate_mobile(self, subscriber):
-        return subscriber.user.mobile
+        return _account(subscriber).mobile
 
     def dehydrate_email(self, subscriber):
-        return subscriber.user.email
+        return _account(subscriber).email
 
     def dehydrate_kind(self, subscriber):
-        return subscriber.get_kind_display()
+        return subscriber.get_kind_display() if subscriber.kind else ""
 
     def dehydrate_organization(self, subscriber):
         return subscriber.organization
@@ -125,19 +151,21 @@ class SubscriberResource(resources.ModelResource):
         return subscriber.position
 
     def dehydrate_region(self, subscriber):
-        return subscriber.get_region_display()
+        return subscriber.get_region_display() if subscriber.region else ""
 
     def dehydrate_phone(self, subscriber):
         return subscriber.phone
 
     def dehydrate_industries(self, subscriber):
+        if subscriber.pk is None:
+            return ""
         return "、".join(industry.name for industry in subscriber.industries.all())
 
     def dehydrate_valid_from(self, subscriber):
-        return subscriber.valid_from.isoformat()
+        return subscriber.valid_from.isoformat() if subscriber.valid_from else ""
 
     def dehydrate_valid_until(self, subscriber):
-        return subscriber.valid_until.isoformat()
+        return subscriber.valid_until.isoformat() if subscriber.valid_until else ""
 
     def dehydrate_notify_by_email(self, subscriber):
         return "是" if subscriber.notify_by_email else "否"
