@@ -58,10 +58,12 @@ def readership_workbook(issue, stats) -> bytes:
         summary.append([article.title, readers])
     summary.append([])
     summary.append(["订户类型", "阅读人数"])
-    summary.extend([list(row) for row in stats["by_kind"]])
+    for row in stats["by_kind"]:
+        summary.append(list(row))
     summary.append([])
     summary.append(["地区", "阅读人数"])
-    summary.extend([list(row) for row in stats["by_region"]])
+    for row in stats["by_region"]:
+        summary.append(list(row))
 
     grid = workbook.create_sheet("领导阅读情况")
     grid.append(["姓名", "单位", "职务", *[article.title for article, _ in stats["articles"]]])
