@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import Group
 
 from apps.subscribers.models import Subscriber
 from tests.factories import StaffFactory, SubscriberFactory, UserFactory
@@ -77,3 +78,39 @@ def smtp_server(settings):
         yield mailbox.messages
     finally:
         controller.stop()
+
+
+# --- staff roles, as the migration creates them ---
+
+
+def member_of(group_name, username):
+    user = StaffFactory(username=username)
+    user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+@pytest.fixture
+def editor():
+    return member_of("编辑", "editor1")
+
+
+@pytest.fixture
+def other_editor():
+    return member_of("编辑", "editor2")
+
+
+@pytest.fixture
+def reviewer():
+    return member_of("审核", "reviewer1")
+
+
+@pytest.fixture
+def subadmin():
+    return member_of("订户管理", "subadmin1")
+
+
+@pytest.fixture
+def subadmin_client(client, subadmin):
+    """A test client signed in as a subscriber administrator."""
+    client.force_login(subadmin)
+    return client

@@ -3,28 +3,19 @@ import io
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from apps.subscribers.models import Subscriber
 from apps.subscribers.resources import COLUMNS
-from tests.factories import StaffFactory, SubscriberFactory
+from tests.factories import SubscriberFactory
 
 pytestmark = pytest.mark.django_db
 
 HEADERS = list(COLUMNS.values())
 IMPORT_URL = reverse("admin:subscribers_subscriber_import")
 PROCESS_URL = reverse("admin:subscribers_subscriber_process_import")
-
-
-@pytest.fixture
-def subadmin(client):
-    user = StaffFactory(username="subadmin1")
-    user.groups.add(Group.objects.get(name="订户管理"))
-    client.force_login(user)
-    return user
 
 
 def row(**values):
@@ -77,7 +68,7 @@ def confirm(client, response):
     return client.post(PROCESS_URL, {**form.initial, "resource": "0"}, follow=True)
 
 
-def test_template_has_the_chinese_headers(client, subadmin):
+def test_template_has_the_chinese_headers(client, subadmin_client):
     response = client.get(reverse("admin:subscribers_template"))
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content))
@@ -86,7 +77,7 @@ def test_template_has_the_chinese_headers(client, subadmin):
     assert "魏都区" in guide and "发制品" in guide
 
 
-def test_dry_run_previews_and_changes_nothing_then_confirm_imports(client, subadmin):
+def test_dry_run_previews_and_changes_nothing_then_confirm_imports(client, subadmin_client):
     upload = xlsx(
         row(),
         row(
@@ -131,7 +122,7 @@ def test_dry_run_previews_and_changes_nothing_then_confirm_imports(client, subad
         ({"email": "not-an-email"}, "电子邮箱“not-an-email”格式不正确"),
     ],
 )
-def test_one_bad_row_imports_nothing(client, subadmin, values, message):
+def test_one_bad_row_imports_nothing(client, subadmin_client, values, message):
     good = row(username="good.one", mobile="13700000009", email="good@example.com")
     bad = row(**values)
     response = dry_run(client, xlsx(good, bad))
@@ -152,7 +143,7 @@ def test_one_bad_row_imports_nothing(client, subadmin, values, message):
     assert not get_user_model().objects.filter(username="good.one").exists()
 
 
-def test_duplicates_in_the_file_and_in_the_database(client, subadmin):
+def test_duplicates_in_the_file_and_in_the_database(client, subadmin_client):
     SubscriberFactory(user__username="old", user__mobile="13700000005")
     first = row(username="dup", mobile="13700000003", email="a@example.com")
     second = row(username="dup", mobile="13700000004", email="b@example.com")
@@ -163,7 +154,7 @@ def test_duplicates_in_the_file_and_in_the_database(client, subadmin):
     assert Subscriber.objects.count() == 1
 
 
-def test_csv_import_and_numbers_from_excel(client, subadmin):
+def test_csv_import_and_numbers_from_excel(client, subadmin_client):
     response = dry_run(client, csv_file(row()), fmt="1")
     assert response.context["confirm_form"] is not None
     confirm(client, response)
@@ -174,7 +165,7 @@ def test_csv_import_and_numbers_from_excel(client, subadmin):
     assert response.context["confirm_form"] is not None
 
 
-def test_import_updates_an_existing_subscriber(client, subadmin):
+def test_import_updates_an_existing_subscriber(client, subadmin_client):
     existing = SubscriberFactory(user__username="li.shuji", organization="旧单位")
     response = dry_run(client, xlsx(row()))
     confirm(client, response)
@@ -183,12 +174,12 @@ def test_import_updates_an_existing_subscriber(client, subadmin):
     assert Subscriber.objects.count() == 1
 
 
-def test_username_of_a_staff_account_is_refused(client, subadmin):
+def test_username_of_a_staff_account_is_refused(client, subadmin_client):
     page = dry_run(client, xlsx(row(username="subadmin1"))).content.decode()
     assert "该用户名已被其他账号使用" in page
 
 
-def test_missing_columns_are_reported(client, subadmin):
+def test_missing_columns_are_reported(client, subadmin_client):
     workbook = Workbook()
     workbook.active.append(["姓名", "单位"])
     workbook.active.append(["某人", "某单位"])
@@ -199,7 +190,7 @@ def test_missing_columns_are_reported(client, subadmin):
     assert not Subscriber.objects.exists()
 
 
-def test_export_has_chinese_headers_and_labels(client, subadmin):
+def test_export_has_chinese_headers_and_labels(client, subadmin_client):
     subscriber = SubscriberFactory(user__username="exported", kind="leadership", region="changge")
     response = client.post(
         reverse("admin:subscribers_subscriber_export"),

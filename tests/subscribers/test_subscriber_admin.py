@@ -2,7 +2,6 @@ from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
@@ -11,14 +10,6 @@ from tests.factories import StaffFactory, SubscriberFactory
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:subscribers_subscriber_changelist")
-
-
-@pytest.fixture
-def subadmin(client):
-    user = StaffFactory(username="subadmin1")
-    user.groups.add(Group.objects.get(name="订户管理"))
-    client.force_login(user)
-    return user
 
 
 def new_subscriber(**overrides):
@@ -42,7 +33,7 @@ def new_subscriber(**overrides):
     return data
 
 
-def test_subadmin_creates_a_subscriber_with_the_account(client, subadmin):
+def test_subadmin_creates_a_subscriber_with_the_account(client, subadmin_client):
     response = client.post(reverse("admin:subscribers_subscriber_add"), new_subscriber())
     assert response.status_code == 302
     subscriber = Subscriber.objects.get(user__username="wang.fz")
@@ -57,7 +48,7 @@ def test_subadmin_creates_a_subscriber_with_the_account(client, subadmin):
     assert subscriber.kind == "leadership"
 
 
-def test_bad_input_is_refused_in_chinese_and_kept(client, subadmin):
+def test_bad_input_is_refused_in_chinese_and_kept(client, subadmin_client):
     SubscriberFactory(user__username="taken", user__mobile="13900000001")
     data = new_subscriber(mobile="13900000001", valid_from="2025-06-01", valid_until="2025-01-01")
     response = client.post(reverse("admin:subscribers_subscriber_add"), data)
@@ -75,13 +66,13 @@ def test_bad_input_is_refused_in_chinese_and_kept(client, subadmin):
     assert "请输入 11 位手机号码" in response.content.decode()
 
 
-def test_subadmin_cannot_reach_staff_accounts(client, subadmin):
+def test_subadmin_cannot_reach_staff_accounts(client, subadmin_client):
     assert client.get(reverse("admin:accounts_user_changelist")).status_code == 403
     staff = StaffFactory(username="editor9")
     assert client.get(reverse("admin:accounts_user_change", args=[staff.pk])).status_code == 403
 
 
-def test_filters_and_search(client, subadmin):
+def test_filters_and_search(client, subadmin_client):
     today = timezone.localdate()
     SubscriberFactory(
         user__username="soon", organization="甲单位", valid_until=today + timedelta(days=10)
@@ -104,7 +95,7 @@ def test_filters_and_search(client, subadmin):
     assert "<strong>1</strong> 个订户将在 30 天内到期" in index
 
 
-def test_suspend_takes_effect_on_the_next_page_and_activate_restores(client, subadmin):
+def test_suspend_takes_effect_on_the_next_page_and_activate_restores(client, subadmin_client):
     reader = SubscriberFactory(user__username="reader1")
     from django.test import Client
 
@@ -120,7 +111,7 @@ def test_suspend_takes_effect_on_the_next_page_and_activate_restores(client, sub
     assert reader.user.is_active
 
 
-def test_extend_by_one_year(client, subadmin):
+def test_extend_by_one_year(client, subadmin_client):
     today = timezone.localdate()
     running = SubscriberFactory(user__username="running", valid_until=date(today.year + 1, 3, 31))
     lapsed = SubscriberFactory(
