@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "import_export",
     "apps.accounts",
     "apps.workflow",
+    "apps.search",
     "apps.articles",
     "apps.issues",
     "apps.subscribers",

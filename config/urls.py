@@ -12,5 +12,6 @@ urlpatterns = [
     path("editor/images/", editor_image_upload, name="editor_image_upload"),
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", protected_media, name="media"),
     path("articles/", include("apps.articles.urls")),
+    path("search/", include("apps.search.urls")),
     path("", include("apps.issues.urls")),
 ]

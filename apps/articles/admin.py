@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from apps.articles.models import Article, Industry, IndustryGroup, Section
+from apps.search.indexing import refresh_on_commit
 from apps.workflow.admin import WorkflowAdmin
 
 
@@ -51,6 +52,10 @@ class ArticleAdmin(WorkflowAdmin):
     )
     readonly_fields = ("created_by", "created_at", "updated_by", "updated_at")
     preview_template = "articles/article_detail.html"
+
+    def after_save(self, article):
+        # An edit of a published article reaches the search index once it is committed.
+        refresh_on_commit([article.pk])
 
     def preview_context(self, article):
         return {"article": article}

@@ -70,6 +70,10 @@ class WorkflowAdmin(SimpleHistoryAdmin):
                     setattr(obj, field.attname, getattr(current, field.attname))
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+        self.after_save(obj)
+
+    def after_save(self, obj):
+        """Hook for work that follows a saved change (search indexing)."""
 
     def set_history_delta_changes(self, request, historical_records, **kwargs):
         super().set_history_delta_changes(request, historical_records, **kwargs)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from apps.articles.models import Article
 from apps.issues.models import Issue
 from apps.issues.querysets import visible_issue_q
+from apps.search.indexing import refresh_on_commit
 from apps.workflow.models import TransitionLog
 
 DRAFT = "draft"
@@ -245,6 +246,7 @@ def _move_articles(articles, target, *, by, now, label):
         article.updated_by = by
         _save(article, by, {"status", "updated_by"}, label)
         _log(article, step, from_status, by, now, "")
+    refresh_on_commit(article.pk for article in articles)
 
 
 _EFFECTS = {

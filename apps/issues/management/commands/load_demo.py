@@ -12,6 +12,7 @@ from django.utils.dateparse import parse_datetime
 
 from apps.articles.models import Article, Industry, Section
 from apps.issues.models import Issue
+from apps.search.indexing import refresh
 from apps.subscribers.models import Subscriber
 
 SAMPLE_ISSUE = Path(__file__).resolve().parents[2] / "demo" / "sample_issue.json"
@@ -81,6 +82,7 @@ class Command(BaseCommand):
                 },
             )
             article.industries.set([industries[slug] for slug in item["industries"]])
+        refresh(issue.articles.values_list("pk", flat=True))
         return issue
 
     def load_accounts(self):

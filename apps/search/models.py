@@ -1,0 +1,31 @@
+from django.db import models
+
+from apps.articles.models import Article
+from apps.search.fulltext import FullTextField
+
+
+class SearchDocument(models.Model):
+    """One published article's segmented text, in the backend's full-text table `search_fts`.
+
+    The table is created by the migration per database: an FTS5 virtual table on SQLite, a
+    table with a generated, GIN-indexed tsvector on PostgreSQL. Both keep the article id in
+    `rowid`, so Django can join it to articles.
+    """
+
+    article = models.OneToOneField(
+        Article,
+        on_delete=models.DO_NOTHING,
+        primary_key=True,
+        db_column="rowid",
+        db_constraint=False,
+        related_name="search_document",
+    )
+    title = FullTextField()
+    content = FullTextField()
+
+    class Meta:
+        managed = False
+        db_table = "search_fts"
+
+    def __str__(self):
+        return f"检索文档 #{self.article_id}"

@@ -1,0 +1,39 @@
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.views import View
+
+from apps.articles.models import Article
+from apps.search.engine import clean_query, search
+from apps.search.filters import ArticleSearchFilter
+from apps.search.snippets import snippet
+from apps.subscribers.access import SubscriberRequiredMixin
+
+PER_PAGE = 10
+
+
+class SearchView(SubscriberRequiredMixin, View):
+    """Chinese full-text search over the articles the reader may see, with filters."""
+
+    def get(self, request):
+        text, notice = clean_query(request.GET.get("q", ""))
+        visible = Article.objects.visible_to(request.user)
+        filters = ArticleSearchFilter(request.GET, queryset=visible)
+        context = {"q": text, "notice": notice, "filters": filters, "page_obj": None}
+        if text and filters.is_valid():
+            found, terms = search(filters.qs, text)
+            if not terms:
+                context["notice"] = "请输入要搜索的文字，例如：科技创新。"
+            else:
+                page = Paginator(found.select_related("issue", "section"), PER_PAGE).get_page(
+                    request.GET.get("page")
+                )
+                for article in page:
+                    article.snippet = snippet(article, terms)
+                context.update(page_obj=page, terms=terms, query_string=_without_page(request))
+        return render(request, "search/results.html", context)
+
+
+def _without_page(request):
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()

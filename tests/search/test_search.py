@@ -1,0 +1,171 @@
+"""The same search cases on whichever database the suite runs on (CI runs SQLite and PostgreSQL)."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from apps.articles.models import Article, Industry, Section
+from apps.search.indexing import refresh
+from apps.workflow import machine
+from tests.factories import ArticleFactory, IssueFactory
+
+pytestmark = pytest.mark.django_db
+URL = reverse("search:results")
+
+
+@pytest.fixture
+def sample(settings):
+    settings.DEBUG = True
+    call_command("load_demo", stdout=io.StringIO())
+    settings.DEBUG = False
+    issue = IssueFactory(visible=True, year=2024, number=3)
+    extra = ArticleFactory(
+        issue=issue,
+        status="published",
+        title="许昌新能源汽车产业链加快成形",
+        body="<p>本市新能源汽车零部件企业增至40家，动力电池项目投产。</p>",
+        section=Section.objects.get(slug="industry-trends"),
+    )
+    extra.industries.set(Industry.objects.filter(slug="new-energy-vehicles"))
+    refresh([extra.pk])
+    return issue
+
+
+def titles(response):
+    return [a.title for a in response.context["page_obj"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("科技创新", "我国综合科技创新水平持续提升"),
+        ("扫地机器人", "深圳：打好“服务牌”、企业“加速跑”"),
+        ("生成式人工智能", "四大新功能让生成式AI“如虎添翼”"),
+        ("新能源汽车", "许昌新能源汽车产业链加快成形"),
+        ("大赛", "中国航空创新创业大赛展现民营企业科创活力"),  # two characters
+        ("ElevenLabs", "四大新功能让生成式AI“如虎添翼”"),  # English
+        ("aigc", "四大新功能让生成式AI“如虎添翼”"),  # any case
+        ("77.13", "我国综合科技创新水平持续提升"),  # numbers
+        ("“助企行”！", "深圳：打好“服务牌”、企业“加速跑”"),  # punctuation around words
+    ],
+)
+def test_chinese_queries_find_the_right_articles(client, enterprise, sample, query, expected):
+    client.force_login(enterprise)
+    response = client.get(URL, {"q": query})
+    assert response.status_code == 200
+    found = titles(response)
+    assert found and found[0] == expected, found
+
+
+def test_results_are_highlighted_and_ranked(client, enterprise, sample):
+    client.force_login(enterprise)
+    response = client.get(URL, {"q": "科技创新"})
+    found = titles(response)
+    # The article about innovation in its title ranks above one that only mentions it.
+    assert found.index("我国综合科技创新水平持续提升") < len(found)
+    page = response.content.decode()
+    assert "<mark>科技</mark>" in page
+    assert "<mark>创新</mark>" in page
+
+
+def test_search_sees_only_what_the_reader_may_read(client, enterprise, leader, sample):
+    issue = sample
+    ArticleFactory(
+        issue=issue, status="published", title="领导参阅：氢能规划", visibility="leadership"
+    )
+    ArticleFactory(issue=issue, status="approved", title="待发布：氢能补贴")
+    draft_issue = IssueFactory(status="draft", number=9)
+    ArticleFactory(issue=draft_issue, status="published", title="草稿期：氢能示范")
+    refresh(Article.objects.values_list("pk", flat=True))
+
+    client.force_login(enterprise)
+    response = client.get(URL, {"q": "氢能"})
+    assert titles(response) == []
+    assert response.context["page_obj"].paginator.count == 0
+    client.force_login(leader)
+    assert titles(client.get(URL, {"q": "氢能"})) == ["领导参阅：氢能规划"]
+
+
+def test_filters_narrow_the_results(client, enterprise, sample):
+    client.force_login(enterprise)
+    assert titles(client.get(URL, {"q": "企业", "industry": "new-energy-vehicles"})) == [
+        "许昌新能源汽车产业链加快成形"
+    ]
+    found = titles(client.get(URL, {"q": "企业", "section": "industry-trends", "year": "2023"}))
+    assert found == ["深圳：打好“服务牌”、企业“加速跑”"]
+    found = titles(client.get(URL, {"q": "企业", "published_before": "2023-12-31"}))
+    assert "许昌新能源汽车产业链加快成形" not in found and found
+
+
+@pytest.mark.parametrize(
+    ("query", "notice"),
+    [
+        ("科" * 10_000, "搜索词过长"),
+        ("，。！？……——", "请输入要搜索的文字"),
+        ("'\"*()&|!", "请输入要搜索的文字"),
+    ],
+)
+def test_odd_queries_answer_with_a_message(client, enterprise, sample, query, notice):
+    client.force_login(enterprise)
+    response = client.get(URL, {"q": query})
+    assert response.status_code == 200
+    assert notice in response.content.decode()
+
+
+def test_bad_filter_values_are_answered_not_crashed(client, enterprise, sample):
+    client.force_login(enterprise)
+    response = client.get(URL, {"q": "科技", "year": "abc", "industry": "nope"})
+    assert response.status_code == 200
+    assert response.context["page_obj"] is None
+    assert "选择一个有效的选项" in response.content.decode()
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get(URL, {"q": "科技"})
+    assert response.status_code == 302
+
+
+def test_index_follows_publish_edit_and_withdraw(
+    client, reviewer, enterprise, django_capture_on_commit_callbacks
+):
+    issue = IssueFactory(status="review", number=20)
+    article = ArticleFactory(
+        issue=issue, status="approved", title="发制品出口", body="<p>假发出口增长</p>"
+    )
+    client.force_login(enterprise)
+    assert titles(client.get(URL, {"q": "假发"})) == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        machine.perform(issue, "publish", by=reviewer)
+    assert titles(client.get(URL, {"q": "假发"})) == ["发制品出口"]
+
+    client.force_login(reviewer)
+    change = reverse("admin:articles_article_change", args=[article.pk])
+    article.refresh_from_db()
+    data = {
+        "title": article.title, "subtitle": "", "source": "", "author": "",
+        "edit_version": article.version, "issue": issue.pk, "section": article.section_id,
+        "position": article.position, "visibility": "all", "summary": "",
+        "body": "<p>发制品电商销售增长</p>",
+    }  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(change, data).status_code == 302
+    client.force_login(enterprise)
+    assert titles(client.get(URL, {"q": "假发"})) == []
+    assert titles(client.get(URL, {"q": "电商"})) == ["发制品出口"]
+
+    machine.perform(issue, "withdraw", by=reviewer, comment="更正")
+    assert titles(client.get(URL, {"q": "电商"})) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        machine.perform(issue, "reopen", by=reviewer)
+    from apps.search.models import SearchDocument
+
+    assert not SearchDocument.objects.filter(article=article).exists()
+
+
+def test_rebuild_command(sample):
+    output = io.StringIO()
+    call_command("rebuild_search_index", stdout=output)
+    assert "已重建检索索引：5 篇文章" in output.getvalue()
