@@ -11,7 +11,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("editor/images/", editor_image_upload, name="editor_image_upload"),
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", protected_media, name="media"),
-    path("articles/", include("apps.articles.urls")),
+    path("", include("apps.articles.urls")),
     path("search/", include("apps.search.urls")),
     path("", include("apps.issues.urls")),
 ]

@@ -5,5 +5,7 @@ from apps.articles import views
 app_name = "articles"
 
 urlpatterns = [
-    path("<int:pk>/", views.ArticleDetailView.as_view(), name="detail"),
+    path("articles/<int:pk>/", views.ArticleDetailView.as_view(), name="detail"),
+    path("industries/", views.IndustryMapView.as_view(), name="industries"),
+    path("industries/<slug:slug>/", views.IndustryView.as_view(), name="industry"),
 ]

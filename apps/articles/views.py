@@ -1,13 +1,16 @@
+from itertools import groupby
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
-from django.views.generic import DetailView
+from django.views.generic import DetailView, ListView, TemplateView
 
 from apps.articles.images import reencode_image, upload_path
-from apps.articles.models import Article
+from apps.articles.models import Article, Industry
 from apps.subscribers.access import SubscriberRequiredMixin
 from apps.subscribers.readership import record_reading
 
@@ -28,6 +31,63 @@ class ArticleDetailView(SubscriberRequiredMixin, DetailView):
         response = super().get(request, *args, **kwargs)
         record_reading(request.user, self.object.issue, self.object)
         return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["previous"], context["next"] = self.neighbours()
+        return context
+
+    def neighbours(self):
+        """The articles before and after this one in its issue, among those the reader sees."""
+        siblings = list(
+            Article.objects.visible_to(self.request.user)
+            .filter(issue=self.object.issue_id)
+            .for_contents()
+            .only("pk", "title", "section__order", "position")
+        )
+        index = next(i for i, a in enumerate(siblings) if a.pk == self.object.pk)
+        previous = siblings[index - 1] if index > 0 else None
+        following = siblings[index + 1] if index + 1 < len(siblings) else None
+        return previous, following
+
+
+class IndustryMapView(SubscriberRequiredMixin, TemplateView):
+    """The 6+3+3 industries with how many articles the reader may read in each."""
+
+    template_name = "articles/industry_map.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        visible = Article.objects.visible_to(self.request.user).values("pk")
+        industries = Industry.objects.select_related("group").annotate(
+            article_count=Count("articles", filter=Q(articles__in=visible))
+        )
+        context["groups"] = [
+            (group, list(items)) for group, items in groupby(industries, key=lambda i: i.group)
+        ]
+        return context
+
+
+class IndustryView(SubscriberRequiredMixin, ListView):
+    """The articles of one industry, newest first."""
+
+    template_name = "articles/industry_detail.html"
+    context_object_name = "articles"
+    paginate_by = 20
+
+    def get_queryset(self):
+        self.industry = get_object_or_404(
+            Industry.objects.select_related("group"), slug=self.kwargs["slug"]
+        )
+        return (
+            Article.objects.visible_to(self.request.user)
+            .filter(industries=self.industry)
+            .select_related("issue", "section")
+            .order_by("-issue__published_at", "section__order", "position")
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(industry=self.industry, **kwargs)
 
 
 def _upload_error(message, status):
