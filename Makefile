@@ -7,7 +7,11 @@ PORT ?= 8000
 DJANGO_DEBUG ?= 1
 export DJANGO_DEBUG
 
-.PHONY: run test lint format check-django install install-dev clean
+# System packages: WeasyPrint's text layout (Pango), Chinese fonts for the PDF, and Chromium
+# for the browser tests. Installed with apt when we are root and they are missing.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk chromium chromium-driver
+
+.PHONY: run test e2e bench lint format check-django install install-dev system-packages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +25,20 @@ $(VENV)/.installed-dev: requirements-dev.lock | $(BIN)/python
 	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@ $(VENV)/.installed
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed system-packages
 
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev system-packages
+
+system-packages:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing system packages: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else \
+		echo "Missing system packages (PDF and browser tests need them): $$missing" >&2; \
+		echo "Install them with: sudo apt-get install $$missing" >&2; \
+	fi
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
@@ -35,6 +50,11 @@ run: install
 test: install-dev
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
+
+# Reader journeys in a real Chromium against the app served by gunicorn on 127.0.0.1.
+e2e: install-dev
+	@$(BIN)/python -m pytest -m e2e tests/e2e; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no browser tests" >&2; exit 1; fi; exit $$status
 
 lint: install-dev
 	$(BIN)/ruff check .
