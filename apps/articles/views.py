@@ -59,8 +59,11 @@ class IndustryMapView(SubscriberRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         visible = Article.objects.visible_to(self.request.user).values("pk")
-        industries = Industry.objects.select_related("group").annotate(
-            article_count=Count("articles", filter=Q(articles__in=visible))
+        industries = (
+            Industry.objects.select_related("group")
+            .annotate(article_count=Count("articles", filter=Q(articles__in=visible)))
+            # Meta.ordering does not apply to aggregated queries: say it again.
+            .order_by("group__order", "order", "pk")
         )
         context["groups"] = [
             (group, list(items)) for group, items in groupby(industries, key=lambda i: i.group)
