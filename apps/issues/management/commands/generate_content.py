@@ -37,7 +37,7 @@ class Command(BaseCommand):
     def handle(self, *args, issues, articles_per_issue, subscribers, seed, **options):
         if Issue.objects.filter(title__startswith="［生成］").exists():
             raise CommandError("已经生成过测试数据。请先清空数据库（或换一个数据库）。")
-        rng = random.Random(seed)
+        rng = random.Random(seed)  # noqa: S311 - test data, reproducible on purpose
         sentences = _sentences()
         with transaction.atomic():
             created = self.make_issues(rng, issues, articles_per_issue, sentences)
