@@ -93,6 +93,14 @@ DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache and sessions ------------------------------------------------------------------------
+
+# CACHE_URL like redis://127.0.0.1:6379/1 in production, so every worker shares one cache;
+# a per-process memory cache by default. Sessions are read from the cache, written through
+# to the database, so signing in survives a cache flush.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://bulletin")}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # --- Users and authentication ----------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"

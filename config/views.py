@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import SuspiciousFileOperation
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.views.static import serve
 
 
@@ -15,3 +15,8 @@ def protected_media(request, path):
     response["Cache-Control"] = "private, max-age=86400"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def ping(request):
+    """The cheapest page the app serves: the framework's floor in `make bench`."""
+    return HttpResponse("pong", content_type="text/plain")

@@ -114,3 +114,13 @@ def subadmin_client(client, subadmin):
     """A test client signed in as a subscriber administrator."""
     client.force_login(subadmin)
     return client
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache (cached pages, sessions)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -18,6 +18,15 @@ class UsernameEmailOrMobileBackend(ModelBackend):
             return user
         return None
 
+    def get_user(self, user_id):
+        # Every reader page asks about the subscription: load it with the user, one query.
+        user_model = get_user_model()
+        try:
+            user = user_model._default_manager.select_related("subscriber").get(pk=user_id)
+        except user_model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
     @staticmethod
     def _find_user(login):
         candidates = list(

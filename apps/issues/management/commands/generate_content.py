@@ -102,17 +102,21 @@ class Command(BaseCommand):
         )
         today = timezone.localdate()
         regions = Subscriber.Region.values
-        Subscriber.objects.bulk_create(
-            Subscriber(
-                user=user,
-                kind=rng.choice(["leadership", "enterprise", "enterprise", "other"]),
-                organization=f"{rng.choice(PLACES)}某单位{index}",
-                region=rng.choice(regions),
-                valid_from=today - timedelta(days=rng.randint(0, 300)),
-                valid_until=today + timedelta(days=rng.randint(-30, 400)),
+        subscribers = []
+        for index, user in enumerate(users):
+            valid_from = today - timedelta(days=rng.randint(0, 400))
+            subscribers.append(
+                Subscriber(
+                    user=user,
+                    kind=rng.choice(["leadership", "enterprise", "enterprise", "other"]),
+                    organization=f"{rng.choice(PLACES)}某单位{index}",
+                    region=rng.choice(regions),
+                    valid_from=valid_from,
+                    # Most are current; some have ended.
+                    valid_until=valid_from + timedelta(days=rng.randint(300, 800)),
+                )
             )
-            for index, user in enumerate(users)
-        )
+        Subscriber.objects.bulk_create(subscribers)
 
 
 def _sentences():
