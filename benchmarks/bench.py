@@ -121,9 +121,18 @@ def targets():
 def start_server():
     server = subprocess.Popen(  # noqa: S603
         [
-            sys.executable, "-m", "gunicorn", "config.wsgi",
-            "--bind", f"127.0.0.1:{PORT}", "--workers", WORKERS,
-            "--worker-class", "sync", "--log-level", "warning",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            WORKERS,
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "warning",
         ],  # fmt: skip
         cwd=ROOT,
         env=SERVER_ENV,
@@ -131,7 +140,7 @@ def start_server():
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)  # noqa: S310
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
             return server
         except OSError:
             time.sleep(0.2)
@@ -140,7 +149,7 @@ def start_server():
 
 
 def worker_rss_mib(server):
-    children = subprocess.run(  # noqa: S603, S607
+    children = subprocess.run(  # noqa: S603
         ["pgrep", "-P", str(server.pid)], capture_output=True, text=True, check=False
     ).stdout.split()
     sizes = []
@@ -153,8 +162,14 @@ def worker_rss_mib(server):
 def run_wrk(path, script):
     output = subprocess.run(  # noqa: S603
         [
-            "wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency",
-            "-s", script, f"http://127.0.0.1:{PORT}{path}",
+            "wrk",
+            "-t2",
+            f"-c{CONNECTIONS}",
+            f"-d{DURATION}",
+            "--latency",
+            "-s",
+            script,
+            f"http://127.0.0.1:{PORT}{path}",
         ],  # fmt: skip
         capture_output=True,
         text=True,

@@ -11,7 +11,8 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from apps.articles.images import reencode_image, upload_path
 from apps.articles.models import Article, Industry
-from apps.subscribers.access import SubscriberRequiredMixin
+from apps.issues.page_cache import scope
+from apps.subscribers.access import SubscriberRequiredMixin, audience
 from apps.subscribers.readership import record_reading
 
 
@@ -20,11 +21,7 @@ class ArticleDetailView(SubscriberRequiredMixin, DetailView):
     context_object_name = "article"
 
     def get_object(self, queryset=None):
-        articles = (
-            Article.objects.visible_to(self.request.user)
-            .select_related("issue", "section")
-            .prefetch_related("industries")
-        )
+        articles = Article.objects.visible_to(self.request.user).select_related("issue", "section")
         return get_object_or_404(articles, pk=self.kwargs["pk"])
 
     def get(self, request, *args, **kwargs):
@@ -34,7 +31,9 @@ class ArticleDetailView(SubscriberRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["previous"], context["next"] = self.neighbours()
+        # Both run only when the cached fragment is missing: the template calls them.
+        context["neighbours"] = self.neighbours
+        context["cache_scope"] = scope(audience(self.request.user))
         return context
 
     def neighbours(self):

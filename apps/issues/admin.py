@@ -4,7 +4,6 @@ from django.utils import timezone
 
 from apps.articles.forms import ReencodedImageField
 from apps.articles.models import Article
-from apps.issues.contents import by_section
 from apps.issues.models import Issue
 from apps.workflow.admin import WorkflowAdmin
 from apps.workflow.machine import is_reviewer
@@ -93,5 +92,4 @@ class IssueAdmin(WorkflowAdmin):
         return label
 
     def preview_context(self, issue):
-        articles = issue.articles.for_contents()
-        return {"issue": issue, "sections": by_section(articles)}
+        return {"issue": issue, "articles": issue.articles.for_contents()}

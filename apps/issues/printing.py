@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils._os import safe_join
 
 from apps.articles.models import Article
-from apps.issues.contents import by_section
 from apps.subscribers.access import subscription_of
 
 
@@ -23,7 +22,7 @@ def print_context(request, issue) -> dict:
         reader = f"{reader} · {subscription.organization}"
     return {
         "issue": issue,
-        "sections": by_section(articles),
+        "articles": articles,
         # A discreet mark of who made this copy: a deterrent against passing it on.
         "reader_mark": f"{reader} · {timezone.localtime():%Y-%m-%d %H:%M}",
     }

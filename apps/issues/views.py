@@ -6,11 +6,11 @@ from django.shortcuts import get_object_or_404, render
 from django.views.generic import DetailView, ListView, TemplateView, View
 
 from apps.articles.models import Article
-from apps.issues.contents import by_section
 from apps.issues.filters import ArchiveFilter
 from apps.issues.models import Issue
+from apps.issues.page_cache import scope
 from apps.issues.printing import print_context, render_pdf
-from apps.subscribers.access import SubscriberRequiredMixin, subscription_of
+from apps.subscribers.access import SubscriberRequiredMixin, audience, subscription_of
 from apps.subscribers.readership import record_reading
 
 FOLLOWED_LIMIT = 10
@@ -36,9 +36,8 @@ class HomeView(SubscriberRequiredMixin, TemplateView):
         latest = Issue.objects.visible_to(user).order_by("-published_at").first()
         visible = Article.objects.visible_to(user)
         context["issue"] = latest
-        context["sections"] = (
-            by_section(visible.filter(issue=latest).for_contents()) if latest else []
-        )
+        context["articles"] = visible.filter(issue=latest).for_contents()
+        context["cache_scope"] = scope(audience(user))
         subscription = subscription_of(user)
         followed = list(subscription.industries.all()) if subscription else []
         context["followed"] = followed
@@ -92,7 +91,9 @@ class IssueDetailView(VisibleIssueMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         articles = Article.objects.visible_to(self.request.user).filter(issue=self.object)
-        context["sections"] = by_section(articles.for_contents())
+        # Evaluated only when the cached fragment is missing (see the template).
+        context["articles"] = articles.for_contents()
+        context["cache_scope"] = scope(audience(self.request.user))
         return context
 
 

@@ -38,6 +38,11 @@ def sees_leadership_content(user) -> bool:
     return subscription is not None and subscription.kind == subscription.Kind.LEADERSHIP
 
 
+def audience(user) -> str:
+    """Which version of a page `user` gets: with or without leadership-only articles."""
+    return "leadership" if sees_leadership_content(user) else "all"
+
+
 class SubscriberRequiredMixin(LoginRequiredMixin):
     """Send anonymous visitors to the login page and lapsed subscribers to an explanation."""
 

@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.issues.page_cache import content_changed
 from apps.workflow import machine
 from apps.workflow.forms import ConcurrentEditForm
 from apps.workflow.history import compare_versions
@@ -70,6 +71,7 @@ class WorkflowAdmin(SimpleHistoryAdmin):
                     setattr(obj, field.attname, getattr(current, field.attname))
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+        content_changed()
         self.after_save(obj)
 
     def after_save(self, obj):

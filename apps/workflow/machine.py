@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from apps.articles.models import Article
 from apps.issues.models import Issue
+from apps.issues.page_cache import content_changed
 from apps.issues.querysets import visible_issue_q
 from apps.search.indexing import refresh_on_commit
 from apps.workflow.models import TransitionLog
@@ -149,6 +150,7 @@ def perform(obj, name, *, by, comment="", at: datetime | None = None):
             changed |= _EFFECTS.get((model, name), _no_effect)(subject, by=by, at=at, now=now)
             _save(subject, by, changed, f"{transition.label} {comment}".strip())
             _log(subject, transition, from_status, by, now, comment)
+            content_changed()
     except IntegrityError as error:
         # Two issues published at the same moment can reach for the same total number.
         raise TransitionRefused("总期号与另一期冲突，请稍后重试。") from error

@@ -71,7 +71,7 @@ def test_publish_moves_everything_at_once_and_numbers_the_issue(
     assert set(issue.articles.values_list("status", flat=True)) == {"published"}
     article_logs = TransitionLog.objects.filter(to_status="published", from_status="approved")
     assert article_logs.count() == 2
-    assert len(callbacks) == 2  # search indexing, then the follow-up of a live issue
+    assert len(callbacks) == 3  # search index, cached pages, follow-up of a live issue
     assert issue.went_live_at == timezone.now()  # follow-up ran right after the commit
 
 

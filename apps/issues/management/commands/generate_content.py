@@ -13,6 +13,7 @@ from django.utils.html import strip_tags
 
 from apps.articles.models import Article, Industry, Section
 from apps.issues.models import Issue
+from apps.issues.page_cache import content_changed
 from apps.search.indexing import rebuild
 from apps.subscribers.models import Subscriber
 
@@ -42,6 +43,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             created = self.make_issues(rng, issues, articles_per_issue, sentences)
             self.make_subscribers(rng, subscribers)
+            content_changed()
         indexed = rebuild()
         self.stdout.write(
             f"已生成 {issues} 期、{created} 篇文章、{subscribers} 个订户；检索索引 {indexed} 篇。"

@@ -12,6 +12,7 @@ from django.utils.dateparse import parse_datetime
 
 from apps.articles.models import Article, Industry, Section
 from apps.issues.models import Issue
+from apps.issues.page_cache import content_changed
 from apps.search.indexing import refresh
 from apps.subscribers.models import Subscriber
 
@@ -83,6 +84,7 @@ class Command(BaseCommand):
             )
             article.industries.set([industries[slug] for slug in item["industries"]])
         refresh(issue.articles.values_list("pk", flat=True))
+        content_changed()
         return issue
 
     def load_accounts(self):
