@@ -33,6 +33,7 @@ SERVER_ENV = {
     "ALLOWED_HOSTS": "127.0.0.1",
     "SECURE_SSL_REDIRECT": "0",
     "DATABASE_URL": DATABASE_URL,
+    "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/5"),
     "STATIC_ROOT": str(Path(tempfile.gettempdir()) / "bulletin-bench-static"),
 }
 

@@ -90,6 +90,8 @@ TEMPLATES = [
 # An empty DATABASE_URL (as an unset compose variable gives) means the local default too.
 DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+# Keep connections between requests (a new PostgreSQL connection costs more than a page).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -99,6 +101,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # a per-process memory cache by default. Sessions are read from the cache, written through
 # to the database, so signing in survives a cache flush.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://bulletin")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "config.cache.RedisCache"
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Users and authentication ----------------------------------------------------------------
