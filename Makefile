@@ -56,6 +56,14 @@ e2e: install-dev
 	@$(BIN)/python -m pytest -m e2e tests/e2e; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no browser tests" >&2; exit 1; fi; exit $$status
 
+# The reader pages under gunicorn on PostgreSQL with a generated archive, driven by wrk over
+# loopback (bounded: a few seconds per page). Needs PostgreSQL on 127.0.0.1:5432 and Redis on
+# 127.0.0.1:6379 (BENCH_DATABASE_URL and BENCH_CACHE_URL override).
+bench: install-dev
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
+		|| { echo "wrk is missing: sudo apt-get install wrk" >&2; exit 1; }
+	$(BIN)/python benchmarks/bench.py
+
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

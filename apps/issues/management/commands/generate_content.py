@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
 
@@ -24,6 +24,20 @@ TOPICS = [
 ]  # fmt: skip
 PLACES = ["许昌", "郑州", "深圳", "上海", "苏州", "合肥", "武汉", "长葛", "禹州", "鄢陵"]
 VERBS = ["加快发展", "持续提升", "取得突破", "迈出新步伐", "跑出加速度", "释放新动能"]
+# Words that make each generated article about its own topic, as real articles are.
+SUBJECTS = [
+    "龙头企业", "中小企业", "产业园区", "研发中心", "重点实验室", "行业协会", "地方政府",
+    "上市公司", "高校院所", "产业基金", "外贸企业", "物流企业", "检测机构", "孵化器",
+]  # fmt: skip
+ACTIONS = [
+    "新建生产线", "发布年度报告", "签约重大项目", "启动技术改造", "扩大出口规模", "完成新一轮融资",
+    "推出新产品", "建设数字化车间", "组建创新联合体", "开展标准制定", "引进高层次人才",
+    "降低单位能耗", "拓展海外市场", "布局储能项目", "实施品牌战略", "提升良品率",
+]  # fmt: skip
+OBJECTS = [
+    "产能", "订单", "营收", "利润", "研发投入", "专利数量", "出口额", "市场份额", "用工人数",
+    "投资规模", "能耗水平", "交付周期",
+]  # fmt: skip
 
 
 class Command(BaseCommand):
@@ -45,6 +59,10 @@ class Command(BaseCommand):
             self.make_subscribers(rng, subscribers)
             content_changed()
         indexed = rebuild()
+        if connection.vendor == "postgresql":
+            # Fresh tables have no statistics; without them the planner guesses badly.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stdout.write(
             f"已生成 {issues} 期、{created} 篇文章、{subscribers} 个订户；检索索引 {indexed} 篇。"
         )
@@ -71,15 +89,16 @@ class Command(BaseCommand):
         for issue in issues:
             for position in range(per_issue):
                 topic = rng.choice(TOPICS)
+                place = rng.choice(PLACES)
                 articles.append(
                     Article(
                         issue=issue,
                         section=sections[position % len(sections)],
                         position=position // len(sections) + 1,
-                        title=f"{rng.choice(PLACES)}{topic}{rng.choice(VERBS)}",
+                        title=f"{place}{topic}{rng.choice(VERBS)}",
                         source=rng.choice(["科技日报", "经济日报", "河南日报", "许昌日报", ""]),
-                        summary=rng.choice(sentences),
-                        body=_paragraphs(rng, sentences, rng.randint(4, 9)),
+                        summary=_topical(rng, place, topic),
+                        body=_body(rng, sentences, place, topic, rng.randint(4, 9)),
                         visibility="leadership" if rng.random() < 0.1 else "all",
                         status="published",
                     )
@@ -129,3 +148,21 @@ def _sentences():
 
 def _paragraphs(rng, sentences, count):
     return "".join(f"<p>{''.join(rng.sample(sentences, 3))}</p>" for _ in range(count))
+
+
+def _topical(rng, place, topic):
+    return (
+        f"{place}{topic}领域的{rng.choice(SUBJECTS)}{rng.choice(ACTIONS)}，"
+        f"{rng.choice(OBJECTS)}同比增长{rng.randint(2, 60)}.{rng.randint(0, 9)}%。"
+    )
+
+
+def _body(rng, sentences, place, topic, count):
+    """Paragraphs mostly about the article's own topic, now and then a sentence of the sample."""
+    paragraphs = []
+    for _ in range(count):
+        parts = [_topical(rng, place, topic) for _ in range(rng.randint(2, 4))]
+        if rng.random() < 0.1:
+            parts.insert(rng.randint(0, len(parts)), rng.choice(sentences))
+        paragraphs.append(f"<p>{''.join(parts)}</p>")
+    return "".join(paragraphs)
