@@ -11,29 +11,28 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from apps.articles.images import reencode_image, upload_path
 from apps.articles.models import Article, Industry
-from apps.issues.page_cache import scope
-from apps.subscribers.access import SubscriberRequiredMixin, audience
-from apps.subscribers.readership import record_reading
+from apps.issues.page_cache import CachedPageMixin
+from apps.subscribers.access import SubscriberRequiredMixin
 
 
-class ArticleDetailView(SubscriberRequiredMixin, DetailView):
+class ArticleDetailView(SubscriberRequiredMixin, CachedPageMixin, DetailView):
     template_name = "articles/article_detail.html"
     context_object_name = "article"
+    page_kind = "article"
+
+    def page_id(self):
+        return self.kwargs["pk"]
+
+    def reading_of(self, article):
+        return article.issue_id, article.pk
 
     def get_object(self, queryset=None):
         articles = Article.objects.visible_to(self.request.user).select_related("issue", "section")
         return get_object_or_404(articles, pk=self.kwargs["pk"])
 
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        record_reading(request.user, self.object.issue, self.object)
-        return response
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        # Both run only when the cached fragment is missing: the template calls them.
         context["neighbours"] = self.neighbours
-        context["cache_scope"] = scope(audience(self.request.user))
         return context
 
     def neighbours(self):

@@ -9,6 +9,7 @@ import time
 
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpResponse
 
 GENERATION_KEY = "reader-content-generation"
 
@@ -37,3 +38,38 @@ def _bump():
         cache.incr(GENERATION_KEY)
     except ValueError:  # not set yet (or evicted): start a new series
         cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+
+
+class CachedPageMixin:
+    """Serve a reader page from the cache, rendered once per audience and content generation.
+
+    Only pages that look the same for every reader of an audience use it (no per-user parts;
+    flashed messages wait for the next page). Access is still decided on every request before
+    the cache is asked, and a page is cached only after it was found visible, so a cached page
+    is never shown to someone the database would refuse. Subclasses name the page
+    (`page_id()`) and say which issue and article a hit counts as a reading of.
+    """
+
+    page_kind = ""
+
+    def get(self, request, *args, **kwargs):
+        from apps.subscribers.access import audience
+        from apps.subscribers.readership import record_reading
+
+        key = f"page:{self.page_kind}:{self.page_id()}:{audience(request.user)}"
+        # One round trip for both: the page and the generation it must have been made in.
+        found = cache.get_many([key, GENERATION_KEY])
+        current = found.get(GENERATION_KEY) or generation()
+        cached = found.get(key)
+        if cached is None or cached[0] != current:
+            response = super().get(request, *args, **kwargs)
+            response.render()
+            cached = (current, *self.reading_of(self.object), response.content)
+            cache.set(key, cached, timeout=24 * 60 * 60)
+        _, issue_id, article_id, content = cached
+        record_reading(request.user, issue_id, article_id)
+        return HttpResponse(content)
+
+    def get_context_data(self, **kwargs):
+        # Flashed messages are per user: leave them for the next page, not in the cache.
+        return {**super().get_context_data(**kwargs), "messages": ()}

@@ -8,10 +8,9 @@ from django.views.generic import DetailView, ListView, TemplateView, View
 from apps.articles.models import Article
 from apps.issues.filters import ArchiveFilter
 from apps.issues.models import Issue
-from apps.issues.page_cache import scope
+from apps.issues.page_cache import CachedPageMixin, scope
 from apps.issues.printing import print_context, render_pdf
 from apps.subscribers.access import SubscriberRequiredMixin, audience, subscription_of
-from apps.subscribers.readership import record_reading
 
 FOLLOWED_LIMIT = 10
 
@@ -76,24 +75,24 @@ class IssueListView(SubscriberRequiredMixin, ListView):
         return context
 
 
-class IssueDetailView(VisibleIssueMixin, DetailView):
+class IssueDetailView(VisibleIssueMixin, CachedPageMixin, DetailView):
     template_name = "issues/issue_detail.html"
     context_object_name = "issue"
+    page_kind = "issue"
+
+    def page_id(self):
+        return f"{self.kwargs['year']}-{self.kwargs['number']}"
+
+    def reading_of(self, issue):
+        return issue.pk, None
 
     def get_object(self, queryset=None):
         return self.visible_issue()
 
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        record_reading(request.user, self.object)
-        return response
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         articles = Article.objects.visible_to(self.request.user).filter(issue=self.object)
-        # Evaluated only when the cached fragment is missing (see the template).
         context["articles"] = articles.for_contents()
-        context["cache_scope"] = scope(audience(self.request.user))
         return context
 
 

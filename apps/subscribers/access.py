@@ -39,7 +39,10 @@ def sees_leadership_content(user) -> bool:
 
 
 def audience(user) -> str:
-    """Which version of a page `user` gets: with or without leadership-only articles."""
+    """Which version of a page `user` gets: staff (with their link to the back office),
+    leaders (with leadership-only articles), or everyone else."""
+    if user.is_staff:
+        return "staff"
     return "leadership" if sees_leadership_content(user) else "all"
 
 

@@ -1,24 +1,36 @@
 """Who read what: one row per subscriber and issue or article, with first, last and count."""
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from apps.subscribers.models import Reading
 
+# Opening the same page again within this many seconds (a reload, a back button) is the same
+# reading, not another one; it also spares the database a write per page view.
+SAME_READING_SECONDS = 600
 
-def record_reading(user, issue, article=None):
-    """Count one opening of `issue` (or of `article` in it); staff readings are not counted."""
+
+def record_reading(user, issue_id, article_id=None):
+    """Count one opening of an issue (or of an article in it); staff readings are not counted."""
     if user.is_staff:
         return
+    item = f"a{article_id}" if article_id is not None else f"i{issue_id}"
+    if not cache.add(f"reading:{user.pk}:{item}", 1, timeout=SAME_READING_SECONDS):
+        return
     now = timezone.now()
-    rows = Reading.objects.filter(user=user, issue=issue, article=article)
+    rows = Reading.objects.filter(user=user, issue_id=issue_id, article_id=article_id)
     if rows.update(last_read_at=now, count=F("count") + 1):
         return
     try:
         with transaction.atomic():
             Reading.objects.create(
-                user=user, issue=issue, article=article, first_read_at=now, last_read_at=now
+                user=user,
+                issue_id=issue_id,
+                article_id=article_id,
+                first_read_at=now,
+                last_read_at=now,
             )
     except IntegrityError:
         # Another request of the same reader created the row first.

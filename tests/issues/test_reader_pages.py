@@ -209,3 +209,31 @@ def test_cached_pages_change_as_soon_as_an_edit_is_saved(
     page = client.get(issue.get_absolute_url()).content.decode()
     assert "改过的标题" in page
     assert "第一篇" not in page
+
+
+def test_a_page_cached_for_one_audience_is_never_served_to_another(
+    client_for, leader, enterprise, staff, issue
+):
+    secret = issue.articles.get(title="领导专阅")
+    assert "领导专阅" in client_for(staff).get(issue.get_absolute_url()).content.decode()
+    leader_page = client_for(leader).get(issue.get_absolute_url()).content.decode()
+    assert "领导专阅" in leader_page
+    assert reverse("admin:index") not in leader_page  # the staff version stays with staff
+    enterprise_client = client_for(enterprise)
+    assert "领导专阅" not in enterprise_client.get(issue.get_absolute_url()).content.decode()
+    assert enterprise_client.get(secret.get_absolute_url()).status_code == 404
+
+
+def test_a_withdrawn_issue_is_not_served_from_the_cache(
+    client_for, enterprise, reviewer, issue, django_capture_on_commit_callbacks
+):
+    from apps.workflow import machine
+
+    article = issue.articles.get(title="第一篇")
+    client = client_for(enterprise)
+    assert client.get(issue.get_absolute_url()).status_code == 200
+    assert client.get(article.get_absolute_url()).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        machine.perform(issue, "withdraw", by=reviewer, comment="更正")
+    assert client.get(issue.get_absolute_url()).status_code == 404
+    assert client.get(article.get_absolute_url()).status_code == 404

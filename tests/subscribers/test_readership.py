@@ -1,8 +1,11 @@
 import io
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from apps.subscribers.models import Reading
@@ -22,16 +25,21 @@ def issue():
 def test_one_row_per_reader_and_item_with_a_count(client, issue, leader):
     first, _ = issue.articles.order_by("position")
     client.force_login(leader)
-    for _ in range(3):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for _ in range(3):  # reloads: one reading
+            client.get(issue.get_absolute_url())
+        client.get(first.get_absolute_url())
+    with time_machine.travel(start + timedelta(minutes=11), tick=False):
         client.get(issue.get_absolute_url())
-    client.get(first.get_absolute_url())
-    client.get(first.get_absolute_url())
+        client.get(first.get_absolute_url())
 
     issue_row = Reading.objects.get(user=leader, issue=issue, article=None)
     article_row = Reading.objects.get(user=leader, article=first)
-    assert issue_row.count == 3
+    assert issue_row.count == 2
     assert article_row.count == 2
-    assert article_row.first_read_at <= article_row.last_read_at
+    assert article_row.first_read_at == start
+    assert article_row.last_read_at == start + timedelta(minutes=11)
     assert Reading.objects.count() == 2
 
 
