@@ -9,6 +9,10 @@ from apps.search.fulltext import Relevance
 from apps.search.segmenter import query_terms
 
 MAX_QUERY_LENGTH = 100
+# Ranking reads every candidate's document. For a query that matches thousands of articles
+# (科技, 创新), only the newest this many are ranked: a reader wants the recent ones, and it
+# keeps every search fast whatever the size of the archive.
+CANDIDATES = 200
 
 
 def clean_query(raw: str) -> tuple[str, str]:
@@ -22,13 +26,16 @@ def clean_query(raw: str) -> tuple[str, str]:
 def search(articles, text: str):
     """Return (articles containing every word of `text`, best first; the words searched).
 
-    `articles` is a queryset the caller has already limited to what the reader may see.
+    `articles` is a queryset the caller has already limited to what the reader may see. At
+    most CANDIDATES articles come back: the newest matches, ordered by relevance.
     """
     terms = query_terms(text)
     if not terms:
         return articles.none(), []
+    matching = articles.filter(search_document__title__matches=terms)
+    newest = matching.order_by("-issue__published_at", "-pk").values("pk")[:CANDIDATES]
     found = (
-        articles.filter(search_document__title__matches=terms)
+        matching.filter(pk__in=newest)
         .annotate(relevance=Relevance(terms))
         .order_by("-relevance", "-issue__published_at", "-pk")
     )

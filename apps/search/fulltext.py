@@ -19,12 +19,14 @@ class MatchesAll(Lookup):
     lookup_name = "matches"
 
     def as_sqlite(self, compiler, connection):
-        alias = self.lhs.alias
-        return f'"{alias}" MATCH %s', [_fts5_query(self.rhs)]
+        # FTS5 matches against its hidden column named like the table, whatever the alias.
+        table = compiler.quote_name_unless_alias(self.lhs.alias)
+        hidden = connection.ops.quote_name(self.lhs.target.model._meta.db_table)
+        return f"{table}.{hidden} MATCH %s", [_fts5_query(self.rhs)]
 
     def as_postgresql(self, compiler, connection):
-        alias = self.lhs.alias
-        return f"\"{alias}\".document @@ to_tsquery('simple', %s)", [_tsquery(self.rhs)]
+        table = compiler.quote_name_unless_alias(self.lhs.alias)
+        return f"{table}.document @@ to_tsquery('simple', %s)", [_tsquery(self.rhs)]
 
     def get_db_prep_lookup(self, value, connection):
         return ("%s", [value])
@@ -43,12 +45,13 @@ class Relevance(Func):
         self.terms = terms
 
     def as_sqlite(self, compiler, connection, **extra):
-        alias = self.source_expressions[0].alias
-        return f'(-"{alias}".rank)', []
+        table = compiler.quote_name_unless_alias(self.source_expressions[0].alias)
+        return f"(-{table}.rank)", []
 
     def as_postgresql(self, compiler, connection, **extra):
-        alias = self.source_expressions[0].alias
-        return f"ts_rank_cd(\"{alias}\".document, to_tsquery('simple', %s))", [_tsquery(self.terms)]
+        table = compiler.quote_name_unless_alias(self.source_expressions[0].alias)
+        sql = f"ts_rank_cd({table}.document, to_tsquery('simple', %s))"
+        return sql, [_tsquery(self.terms)]
 
 
 def _fts5_query(terms):

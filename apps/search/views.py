@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.views import View
 
 from apps.articles.models import Article
-from apps.search.engine import clean_query, search
+from apps.search.engine import CANDIDATES, clean_query, search
 from apps.search.filters import ArticleSearchFilter
 from apps.search.snippets import snippet
 from apps.subscribers.access import SubscriberRequiredMixin
@@ -29,6 +29,11 @@ class SearchView(SubscriberRequiredMixin, View):
                 )
                 for article in page:
                     article.snippet = snippet(article, terms)
+                if page.paginator.count >= CANDIDATES:
+                    context["notice"] = (
+                        f"找到的文章较多，这里列出其中最新的 {CANDIDATES} 篇，按相关度排列；"
+                        "加上产业、栏目或日期筛选可以缩小范围。"
+                    )
                 context.update(page_obj=page, terms=terms, query_string=_without_page(request))
         return render(request, "search/results.html", context)
 

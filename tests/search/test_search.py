@@ -169,3 +169,21 @@ def test_rebuild_command(sample):
     output = io.StringIO()
     call_command("rebuild_search_index", stdout=output)
     assert "已重建检索索引：5 篇文章" in output.getvalue()
+
+
+def test_broad_queries_rank_the_newest_matches(client, enterprise, monkeypatch):
+    from apps.search import engine
+
+    monkeypatch.setattr(engine, "CANDIDATES", 2)
+    monkeypatch.setattr("apps.search.views.CANDIDATES", 2)
+    for number, title in [(1, "旧：氢能"), (2, "中：氢能"), (3, "新：氢能氢能")]:
+        article = ArticleFactory(issue=IssueFactory(visible=True, number=number), title=title)
+        article.status = "published"
+        article.save()
+        article.issue.published_at = article.issue.published_at.replace(day=number)
+        article.issue.save()
+    refresh(Article.objects.values_list("pk", flat=True))
+    client.force_login(enterprise)
+    response = client.get(URL, {"q": "氢能"})
+    assert sorted(titles(response)) == ["中：氢能", "新：氢能氢能"]
+    assert "这里列出其中最新的 2 篇" in response.content.decode()
