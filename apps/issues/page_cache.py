@@ -54,11 +54,14 @@ class CachedPageMixin:
 
     def get(self, request, *args, **kwargs):
         from apps.subscribers.access import audience
-        from apps.subscribers.readership import record_reading
+        from apps.subscribers.readership import recently_counted_key, record_reading
 
-        key = f"page:{self.page_kind}:{self.page_id()}:{audience(request.user)}"
-        # One round trip for both: the page and the generation it must have been made in.
-        found = cache.get_many([key, GENERATION_KEY])
+        item = f"{self.page_kind}:{self.page_id()}"
+        key = f"page:{item}:{audience(request.user)}"
+        counted_key = recently_counted_key(request.user, item)
+        # One round trip for all three: the page, the generation it must have been made in,
+        # and whether this reader's opening of it was counted a moment ago.
+        found = cache.get_many([key, GENERATION_KEY, counted_key])
         current = found.get(GENERATION_KEY) or generation()
         cached = found.get(key)
         if cached is None or cached[0] != current:
@@ -67,7 +70,8 @@ class CachedPageMixin:
             cached = (current, *self.reading_of(self.object), response.content)
             cache.set(key, cached, timeout=24 * 60 * 60)
         _, issue_id, article_id, content = cached
-        record_reading(request.user, issue_id, article_id)
+        counted = counted_key in found
+        record_reading(request.user, issue_id, article_id, item=item, counted=counted)
         return HttpResponse(content)
 
     def get_context_data(self, **kwargs):

@@ -12,12 +12,19 @@ from apps.subscribers.models import Reading
 SAME_READING_SECONDS = 600
 
 
-def record_reading(user, issue_id, article_id=None):
-    """Count one opening of an issue (or of an article in it); staff readings are not counted."""
-    if user.is_staff:
+def recently_counted_key(user, item) -> str:
+    """The cache key that is present while `user`'s last opening of `item` still counts."""
+    return f"reading:{user.pk}:{item}"
+
+
+def record_reading(user, issue_id, article_id=None, *, item, counted=False):
+    """Count one opening of an issue (or of an article in it); staff readings are not counted.
+
+    `item` names the page; `counted` says the caller already found it counted recently.
+    """
+    if user.is_staff or counted:
         return
-    item = f"a{article_id}" if article_id is not None else f"i{issue_id}"
-    if not cache.add(f"reading:{user.pk}:{item}", 1, timeout=SAME_READING_SECONDS):
+    if not cache.add(recently_counted_key(user, item), 1, timeout=SAME_READING_SECONDS):
         return
     now = timezone.now()
     rows = Reading.objects.filter(user=user, issue_id=issue_id, article_id=article_id)
