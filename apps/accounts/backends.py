@@ -2,6 +2,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Q
 
+from apps.accounts import user_cache
+
 
 class UsernameEmailOrMobileBackend(ModelBackend):
     """Authenticate with a username, an e-mail address or a mobile number."""
@@ -19,13 +21,9 @@ class UsernameEmailOrMobileBackend(ModelBackend):
         return None
 
     def get_user(self, user_id):
-        # Every reader page asks about the subscription: load it with the user, one query.
-        user_model = get_user_model()
-        try:
-            user = user_model._default_manager.select_related("subscriber").get(pk=user_id)
-        except user_model.DoesNotExist:
-            return None
-        return user if self.user_can_authenticate(user) else None
+        # Every reader page asks about the subscription: both come from one cached copy.
+        user = user_cache.load(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     @staticmethod
     def _find_user(login):

@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
+from apps.accounts import user_cache
 from apps.issues.models import Issue
 from apps.subscribers import spreadsheets
 from apps.subscribers.forms import SubscriberAdminForm
@@ -150,7 +151,10 @@ class SubscriberAdmin(ImportExportModelAdmin):
     @staticmethod
     def _set_active(queryset, active):
         users = get_user_model().objects.filter(pk__in=queryset.values("user_id"), is_staff=False)
-        return users.update(is_active=active)
+        user_ids = list(users.values_list("pk", flat=True))
+        count = users.update(is_active=active)
+        user_cache.forget(*user_ids)  # an update sends no signal; the next request must know
+        return count
 
     @admin.action(description="所选订户续订一年", permissions=["change"])
     def extend_one_year(self, request, queryset):
