@@ -23,24 +23,29 @@ def clean_query(raw: str) -> tuple[str, str]:
     return text, ""
 
 
-def search(articles, text: str):
-    """Return (articles containing every word of `text`, best first; the words searched).
+def search(articles, text: str) -> tuple[list[int], list[str]]:
+    """Return (ids of the articles containing every word of `text`, best first; the words).
 
     `articles` is a queryset the caller has already limited to what the reader may see. At
-    most CANDIDATES articles come back: the newest matches, ordered by relevance.
+    most CANDIDATES ids come back: the newest matches, ordered by relevance. One query; the
+    caller loads only the page it shows (`in_order`).
     """
     terms = query_terms(text)
     if not terms:
-        return articles.none(), []
+        return [], []
     matching = articles.filter(search_document__title__matches=terms)
     newest = matching.order_by("-issue__published_at", "-pk").values("pk")[:CANDIDATES]
-    found = (
+    ranked = (
         matching.filter(pk__in=newest)
         .annotate(relevance=Relevance(terms))
         .order_by("-relevance", "-issue__published_at", "-pk")
+        .values_list("pk", flat=True)
     )
-    return found, terms
+    return list(ranked), terms
 
 
-def visible_results(user, text):
-    return search(Article.objects.visible_to(user), text)
+def in_order(ids):
+    """Load the articles with these ids, in this order, with what a result line shows."""
+    articles = Article.objects.filter(pk__in=ids).select_related("issue", "section")
+    by_id = {article.pk: article for article in articles}
+    return [by_id[pk] for pk in ids if pk in by_id]

@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.views import View
 
 from apps.articles.models import Article
-from apps.search.engine import CANDIDATES, clean_query, search
+from apps.search.engine import CANDIDATES, clean_query, in_order, search
 from apps.search.filters import ArticleSearchFilter
 from apps.search.snippets import snippet
 from apps.subscribers.access import SubscriberRequiredMixin
@@ -20,13 +20,12 @@ class SearchView(SubscriberRequiredMixin, View):
         filters = ArticleSearchFilter(request.GET, queryset=visible)
         context = {"q": text, "notice": notice, "filters": filters, "page_obj": None}
         if text and filters.is_valid():
-            found, terms = search(filters.qs, text)
+            ranked, terms = search(filters.qs, text)
             if not terms:
                 context["notice"] = "请输入要搜索的文字，例如：科技创新。"
             else:
-                page = Paginator(found.select_related("issue", "section"), PER_PAGE).get_page(
-                    request.GET.get("page")
-                )
+                page = Paginator(ranked, PER_PAGE).get_page(request.GET.get("page"))
+                page.object_list = in_order(page.object_list)
                 for article in page:
                     article.snippet = snippet(article, terms)
                 if page.paginator.count >= CANDIDATES:

@@ -187,3 +187,19 @@ def test_broad_queries_rank_the_newest_matches(client, enterprise, monkeypatch):
     response = client.get(URL, {"q": "氢能"})
     assert sorted(titles(response)) == ["中：氢能", "新：氢能氢能"]
     assert "这里列出其中最新的 2 篇" in response.content.decode()
+
+
+@pytest.mark.parametrize("matches", [3, 30])
+def test_search_runs_a_fixed_number_of_queries(
+    client, enterprise, django_assert_num_queries, matches
+):
+    issue = IssueFactory(visible=True, number=40)
+    for index in range(matches):
+        ArticleFactory(issue=issue, status="published", position=index + 1, title=f"储能{index}")
+    refresh(Article.objects.values_list("pk", flat=True))
+    client.force_login(enterprise)
+    client.get(URL, {"q": "储能"})  # the session and the user reach the cache
+    # ranked ids, the page's articles, industries and sections for the filter form
+    with django_assert_num_queries(4):
+        response = client.get(URL, {"q": "储能"})
+    assert response.context["page_obj"].paginator.count == matches
