@@ -69,9 +69,6 @@ class IssueListView(SubscriberRequiredMixin, ListView):
         context["years"] = [
             (year, list(issues)) for year, issues in groupby(context["issues"], lambda i: i.year)
         ]
-        params = self.request.GET.copy()
-        params.pop("page", None)
-        context["query_string"] = params.urlencode()
         return context
 
 

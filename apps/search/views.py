@@ -33,11 +33,5 @@ class SearchView(SubscriberRequiredMixin, View):
                         f"找到的文章较多，这里列出其中最新的 {CANDIDATES} 篇，按相关度排列；"
                         "加上产业、栏目或日期筛选可以缩小范围。"
                     )
-                context.update(page_obj=page, terms=terms, query_string=_without_page(request))
+                context.update(page_obj=page, terms=terms)
         return render(request, "search/results.html", context)
-
-
-def _without_page(request):
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()

@@ -203,3 +203,16 @@ def test_search_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(4):
         response = client.get(URL, {"q": "储能"})
     assert response.context["page_obj"].paginator.count == matches
+
+
+def test_pages_keep_the_query_and_filters(client, enterprise):
+    issue = IssueFactory(visible=True, number=41)
+    for index in range(12):
+        ArticleFactory(issue=issue, status="published", position=index + 1, title=f"氢能{index}")
+    refresh(Article.objects.values_list("pk", flat=True))
+    client.force_login(enterprise)
+    page = client.get(URL, {"q": "氢能", "year": "2024"}).content.decode()
+    assert "第 1 / 2 页" in page
+    assert "?q=%E6%B0%A2%E8%83%BD&amp;year=2024&amp;page=2" in page
+    second = client.get(URL, {"q": "氢能", "year": "2024", "page": "2"})
+    assert len(second.context["page_obj"].object_list) == 2
