@@ -75,7 +75,9 @@ def test_subscriber_reads_searches_and_prints(request, base_url, device):
     assert no_inline_scripts(page)
 
 
-def test_phone_pages_do_not_scroll_sideways(base_url, phone):
+def test_phone_pages_do_not_scroll_sideways(base_url, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    phone = context.new_page()
     sign_in(phone, base_url, "enterprise")
     for path in [
         "/",
@@ -91,6 +93,7 @@ def test_phone_pages_do_not_scroll_sideways(base_url, phone):
         assert no_horizontal_overflow(phone), path
         assert no_inline_scripts(phone), path
     screenshot(phone, "profile-phone")
+    context.close()
 
 
 def test_anonymous_visitor_is_sent_to_login(base_url, phone):
