@@ -51,6 +51,7 @@ def test_demo_accounts_sign_in_with_the_demo_password():
     for username in DEMO_ACCOUNTS:
         assert authenticate(username=username, password="xuchang-demo") is not None, username
         assert f"  {username}" in output
+    assert authenticate(username="13800000001", password="xuchang-demo").username == "leader"
     enterprise = Subscriber.objects.get(user__username="enterprise")
     assert enterprise.kind == "enterprise"
     assert {i.name for i in enterprise.industries.all()} == {"新材料", "智能装备"}

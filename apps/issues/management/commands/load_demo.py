@@ -36,6 +36,8 @@ SUBSCRIBERS = {
     ),
     "expired": ("孙", "主任", "other", "许昌市某局", "办公室主任", "weidu", [], (-400, -35)),
 }  # fmt: skip
+# Demo mobile numbers, to try signing in with a mobile number.
+MOBILES = {"leader": "13800000001", "enterprise": "13800000002", "expired": "13800000003"}
 
 
 class Command(BaseCommand):
@@ -52,7 +54,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username in [*STAFF, *SUBSCRIBERS]:
-            self.stdout.write(f"  {username}")
+            mobile = f"（手机 {MOBILES[username]}）" if username in MOBILES else ""
+            self.stdout.write(f"  {username}{mobile}")
 
     def load_sample_issue(self):
         data = json.loads(SAMPLE_ISSUE.read_text(encoding="utf-8"))
@@ -95,7 +98,9 @@ class Command(BaseCommand):
                 user.groups.set([Group.objects.get(name=role)])
         for username, entry in SUBSCRIBERS.items():
             last, first, kind, organization, position, region, followed, days = entry
-            user = self.demo_user(username, last, first, is_staff=False, is_superuser=False)
+            user = self.demo_user(
+                username, last, first, is_staff=False, is_superuser=False, mobile=MOBILES[username]
+            )
             subscriber, _ = Subscriber.objects.update_or_create(
                 user=user,
                 defaults={
