@@ -14,7 +14,8 @@ RUN pip install --require-hashes -r requirements.lock
 
 COPY . .
 # collectstatic needs settings but no secrets; this key exists only during the build.
-RUN DJANGO_DEBUG=0 SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+RUN DJANGO_DEBUG=0 SECRET_KEY=collectstatic-only CACHE_URL=locmemcache:// \
+    python manage.py collectstatic --noinput \
     && useradd --system --home /app bulletin \
     && mkdir -p /app/media && chown bulletin /app/media
 USER bulletin

@@ -4,10 +4,14 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.http import Http404, HttpResponse
 from django.views.static import serve
 
+from apps.subscribers.access import may_read
+
 
 @login_required
 def protected_media(request, path):
-    """Serve uploaded images to signed-in users only: the bulletin is internal, its images too."""
+    """Serve uploaded images to those who may read the bulletin: its images are internal too."""
+    if not may_read(request.user):
+        raise Http404
     try:
         response = serve(request, path, document_root=settings.MEDIA_ROOT)
     except SuspiciousFileOperation as error:  # a path that leaves MEDIA_ROOT

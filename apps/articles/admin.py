@@ -1,8 +1,11 @@
 from django.contrib import admin
+from django.db.models import Q
 
 from apps.articles.models import Article, Industry, IndustryGroup, Section
+from apps.issues.models import Issue
 from apps.search.indexing import refresh_on_commit
 from apps.workflow.admin import WorkflowAdmin
+from apps.workflow.machine import is_reviewer
 
 
 class IndustryInline(admin.TabularInline):
@@ -57,5 +60,16 @@ class ArticleAdmin(WorkflowAdmin):
         # An edit of a published article reaches the search index once it is committed.
         refresh_on_commit([article.pk])
 
-    def preview_context(self, article):
+    def preview_context(self, request, article):
         return {"article": article}
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "issue" in form.base_fields and not is_reviewer(request.user, Article):
+            # Editors put their articles into issues still being drafted, not into one that a
+            # reviewer is checking or has published (it would block or change it).
+            current = obj.issue_id if obj is not None else None
+            form.base_fields["issue"].queryset = Issue.objects.filter(
+                Q(status=Issue.Status.DRAFT) | Q(pk=current)
+            )
+        return form

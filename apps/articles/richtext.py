@@ -5,6 +5,8 @@ anything else (scripts, event handlers, styles, iframes, forms, unsafe URLs) is 
 the text is stored, so templates may render stored rich text as it is.
 """
 
+import re
+
 import nh3
 from django_ckeditor_5.fields import CKEditor5Field
 
@@ -34,8 +36,13 @@ def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
+# A path on this site: one leading slash, then no backslash, whitespace or control character
+# (browsers drop tabs and newlines from URLs, which would turn "/\t/host" into "//host").
+LOCAL_PATH = re.compile(r"/(?![/\\])[^\s\\\x00-\x1f\x7f]*")
+
+
 def _is_local_path(url: str) -> bool:
-    return url.startswith("/") and not url.startswith("//") and "\\" not in url
+    return LOCAL_PATH.fullmatch(url) is not None
 
 
 def sanitize_html(html: str) -> str:

@@ -113,7 +113,10 @@ def editor_image_upload(request):
 
 
 def _may_upload(user):
-    # Same setting and meaning as django-ckeditor-5's own upload view, which we do not route.
-    if settings.CKEDITOR_5_FILE_UPLOAD_PERMISSION == "staff":
-        return user.is_active and user.is_staff
-    return user.is_authenticated
+    # The setting keeps django-ckeditor-5's meaning (its own upload view is not routed); on
+    # top of it, only those who edit articles or issues need to upload their images.
+    if settings.CKEDITOR_5_FILE_UPLOAD_PERMISSION == "staff" and not (
+        user.is_active and user.is_staff
+    ):
+        return False
+    return user.has_perm("articles.change_article") or user.has_perm("issues.change_issue")

@@ -6,7 +6,7 @@ from apps.articles.forms import ReencodedImageField
 from apps.articles.models import Article
 from apps.issues.models import Issue
 from apps.workflow.admin import WorkflowAdmin
-from apps.workflow.machine import is_reviewer
+from apps.workflow.machine import is_reviewer, visible_to_staff
 
 
 class ArticleInline(admin.TabularInline):
@@ -22,7 +22,8 @@ class ArticleInline(admin.TabularInline):
     can_delete = False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("section")
+        articles = super().get_queryset(request).select_related("section")
+        return visible_to_staff(request.user, articles)
 
 
 class PublicationFilter(admin.SimpleListFilter):
@@ -91,5 +92,6 @@ class IssueAdmin(WorkflowAdmin):
             return f"定时：{label}"
         return label
 
-    def preview_context(self, issue):
-        return {"issue": issue, "articles": issue.articles.for_contents()}
+    def preview_context(self, request, issue):
+        articles = visible_to_staff(request.user, issue.articles.for_contents())
+        return {"issue": issue, "articles": articles}

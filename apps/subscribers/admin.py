@@ -93,6 +93,14 @@ class SubscriberAdmin(ImportExportModelAdmin):
     readonly_fields = ("reading_summary",)
     change_list_template = "admin/subscribers/subscriber/change_list.html"
 
+    def get_queryset(self, request):
+        subscribers = super().get_queryset(request)
+        if request.user.is_superuser:
+            return subscribers
+        # A staff member who also reads the bulletin is not the subscriber managers' to edit:
+        # changing that account's e-mail and inviting it would hand them a staff login.
+        return subscribers.filter(user__is_staff=False, user__is_superuser=False)
+
     @admin.display(description="姓名", ordering="user__last_name")
     def name(self, subscriber):
         return subscriber.user.get_full_name() or subscriber.user.username
@@ -170,7 +178,8 @@ class SubscriberAdmin(ImportExportModelAdmin):
         base_url = request.build_absolute_uri("/")
         sent, skipped = 0, []
         for subscriber in queryset.select_related("user"):
-            if not subscriber.user.email or not subscriber.user.is_active:
+            user = subscriber.user
+            if not user.email or not user.is_active or user.is_staff or user.is_superuser:
                 skipped.append(str(subscriber))
                 continue
             send_invitation(subscriber.user, base_url=base_url)
@@ -178,7 +187,11 @@ class SubscriberAdmin(ImportExportModelAdmin):
         self.message_user(request, f"已发送 {sent} 封邀请邮件。", messages.SUCCESS)
         if skipped:
             names = "、".join(skipped)
-            self.message_user(request, f"未发送（没有邮箱或账号已停用）：{names}", messages.WARNING)
+            self.message_user(
+                request,
+                f"未发送（没有邮箱、账号已停用或是工作人员账号）：{names}",
+                messages.WARNING,
+            )
 
     # --- extra pages: import template, readership ---
 

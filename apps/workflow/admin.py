@@ -36,11 +36,7 @@ class WorkflowAdmin(SimpleHistoryAdmin):
     # --- who sees and edits what ---
 
     def get_queryset(self, request):
-        rows = super().get_queryset(request)
-        if machine.is_reviewer(request.user, self.model):
-            return rows
-        # Editors see their own work and what has been published, nothing of others' drafts.
-        return rows.filter(Q(created_by=request.user) | Q(status=machine.PUBLISHED))
+        return machine.visible_to_staff(request.user, super().get_queryset(request))
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
@@ -84,11 +80,12 @@ class WorkflowAdmin(SimpleHistoryAdmin):
             newer.previous_version_id = older.pk
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        # Restoring is editing the current object: the rules of its current state apply.
+        # Viewing an old version needs the right to see the object now (editors do not see
+        # others' drafts); restoring is editing it, so the rules of its current state apply.
         current = self.get_object(request, object_id)
-        if request.method == "POST" and not (
-            current is not None and self.has_change_permission(request, current)
-        ):
+        if current is None:
+            raise PermissionDenied
+        if request.method == "POST" and not self.has_change_permission(request, current):
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
 
@@ -168,10 +165,10 @@ class WorkflowAdmin(SimpleHistoryAdmin):
         obj = self.get_object(request, object_id)
         if obj is None or not self.has_view_or_change_permission(request, obj):
             raise PermissionDenied
-        context = {"preview": True, **self.preview_context(obj)}
+        context = {"preview": True, **self.preview_context(request, obj)}
         return render(request, self.preview_template, context)
 
-    def preview_context(self, obj):
+    def preview_context(self, request, obj):
         raise NotImplementedError
 
     def compare_view(self, request, object_id):
@@ -206,7 +203,12 @@ class TransitionLogAdmin(admin.ModelAdmin):
         "by",
         "comment",
     )
-    list_filter = ("by", "content_type", "at", "transition_label")
+    list_filter = (
+        ("by", admin.RelatedOnlyFieldListFilter),
+        "content_type",
+        "at",
+        "transition_label",
+    )
     list_select_related = ("by", "content_type")
     search_fields = ("object_repr", "comment")
     date_hierarchy = "at"

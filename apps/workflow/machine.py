@@ -93,6 +93,19 @@ def may_edit(user, obj) -> bool:
     return obj.status == DRAFT and obj.created_by_id == user.pk
 
 
+def visible_to_staff(user, rows):
+    """Narrow `rows` (issues or articles) to what `user` sees in the back office.
+
+    Reviewers see everything. Editors see their own work and what is published; issues still
+    being drafted are shared too, so that editors can place their articles in them.
+    """
+    model = rows.model
+    if is_reviewer(user, model):
+        return rows
+    shared = [PUBLISHED, DRAFT] if model is Issue else [PUBLISHED]
+    return rows.filter(models.Q(created_by=user) | models.Q(status__in=shared))
+
+
 def _has_role(user, obj, transition) -> bool:
     """Return whether `user` may take `transition` on `obj` in a state it leaves from."""
     model = type(obj)

@@ -48,6 +48,9 @@ XSS_PAYLOADS = [
     ),
     ('<img src="https://tracker.example/pixel.gif">', "<img>"),
     ('<img src="//tracker.example/pixel.gif">', "<img>"),
+    ('<img src="/\t/tracker.example/pixel.gif">', "<img>"),
+    ('<img src="/&#9;/tracker.example/pixel.gif">', "<img>"),
+    ('<img src="/\\tracker.example/pixel.gif">', "<img>"),
     ("<!-- <script>alert(1)</script> --><p>正文</p>", "<p>正文</p>"),
     ('<meta http-equiv="refresh" content="0;url=https://evil.example/">', ""),
 ]

@@ -29,3 +29,9 @@ def test_uploaded_files_are_for_signed_in_users_only(
     assert response.status_code == 200
     assert response["Cache-Control"] == "private, max-age=86400"
     assert client_for(enterprise).get("/media/../config/settings.py").status_code == 404
+
+
+def test_uploaded_files_need_a_valid_subscription(client_for, plain_user, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    (tmp_path / "chart.png").write_bytes(b"\x89PNG fake")
+    assert client_for(plain_user).get("/media/chart.png").status_code == 404

@@ -29,6 +29,12 @@ def test_production_refuses_to_start_without_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def test_production_refuses_a_per_process_cache():
+    result = run_settings("print(settings.DEBUG)", DJANGO_DEBUG="0", SECRET_KEY="x" * 60)
+    assert result.returncode != 0
+    assert "CACHE_URL must be set" in result.stderr
+
+
 def test_production_settings_with_postgres_url():
     result = run_settings(
         "print(settings.DEBUG, settings.DATABASES['default']['ENGINE'], settings.ALLOWED_HOSTS,"
@@ -37,6 +43,7 @@ def test_production_settings_with_postgres_url():
         SECRET_KEY="x" * 60,
         ALLOWED_HOSTS="bulletin.example.com",
         DATABASE_URL="postgres://bulletin:pw@db:5432/bulletin",
+        CACHE_URL="redis://redis:6379/0",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
@@ -72,6 +79,7 @@ def test_deploy_check_is_clean_with_production_settings():
         "DJANGO_DEBUG": "0",
         "SECRET_KEY": "k" * 30 + "Z9!x" * 10,
         "ALLOWED_HOSTS": "bulletin.example.com",
+        "CACHE_URL": "redis://127.0.0.1:6379/0",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -134,5 +134,5 @@ def test_invitation_skips_accounts_without_email(client, smtp_server):
         {"action": "invite", "_selected_action": [subscriber.pk]},
         follow=True,
     )
-    assert "未发送（没有邮箱或账号已停用）" in response.content.decode()
+    assert "未发送（没有邮箱、账号已停用或是工作人员账号）" in response.content.decode()
     assert smtp_server == []

@@ -131,3 +131,16 @@ def test_extend_by_one_year(client, subadmin_client):
     # A lapsed subscription restarts from today rather than from its old end.
     assert lapsed.valid_until >= today + timedelta(days=364)
     assert lapsed.is_current()
+
+
+def test_staff_accounts_are_out_of_the_subscriber_managers_reach(client, subadmin_client):
+    staff_reader = SubscriberFactory(user__username="chief", user__is_staff=True)
+    SubscriberFactory(user__username="ordinary", organization="普通单位")
+    page = client.get(CHANGELIST).content.decode()
+    assert "普通单位" in page
+    assert "chief" not in page
+    change = reverse("admin:subscribers_subscriber_change", args=[staff_reader.pk])
+    response = client.post(change, new_subscriber(username="chief", email="attacker@example.com"))
+    assert response.status_code == 302  # "does not exist": back to the list
+    staff_reader.user.refresh_from_db()
+    assert staff_reader.user.email == "chief@example.com"

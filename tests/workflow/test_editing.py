@@ -325,3 +325,41 @@ def test_editors_see_only_the_log_of_their_own_work(client, editor, other_editor
     page = client.get(url, {"by__id__exact": other_editor.pk}).content.decode()
     assert "别人的稿件" in page
     assert "我的稿件" not in page
+
+
+def test_editor_cannot_open_old_versions_of_others_drafts(client, editor, other_editor):
+    theirs = ArticleFactory(created_by=other_editor, body="<p>别人的草稿正文</p>")
+    version = theirs.history.latest()
+    client.force_login(editor)
+    url = reverse("admin:articles_article_simple_history", args=[theirs.pk, version.pk])
+    response = client.get(url)
+    assert response.status_code == 403
+    assert "别人的草稿正文" not in response.content.decode()
+
+
+def test_editors_place_articles_only_in_issues_being_drafted(client, editor, reviewer):
+    upcoming = IssueFactory(created_by=reviewer, status="draft", number=31)
+    in_review = IssueFactory(created_by=reviewer, status="review", number=32)
+    ArticleFactory(issue=in_review, status="approved", created_by=reviewer)
+    client.force_login(editor)
+    base = article_form(ArticleFactory.build(issue=None), title="插队的稿件", edit_version="")
+    response = client.post(reverse("admin:articles_article_add"), {**base, "issue": in_review.pk})
+    assert response.status_code == 200
+    assert "选择一个有效的选项" in response.content.decode()
+    assert not Article.objects.filter(title="插队的稿件").exists()
+
+    response = client.post(reverse("admin:articles_article_add"), {**base, "issue": upcoming.pk})
+    assert response.status_code == 302
+    assert Article.objects.get(title="插队的稿件").issue == upcoming
+
+
+def test_issue_preview_hides_other_editors_drafts_from_an_editor(client, editor, other_editor):
+    issue = IssueFactory(created_by=editor, number=33)
+    ArticleFactory(issue=issue, created_by=editor, title="我的草稿")
+    ArticleFactory(issue=issue, created_by=other_editor, title="别人的草稿")
+    client.force_login(editor)
+    page = client.get(reverse("admin:issues_issue_preview", args=[issue.pk])).content.decode()
+    assert "我的草稿" in page
+    assert "别人的草稿" not in page
+    page = client.get(change_url(issue)).content.decode()
+    assert "别人的草稿" not in page
