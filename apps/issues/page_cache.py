@@ -72,7 +72,10 @@ class CachedPageMixin:
         _, issue_id, article_id, content = cached
         counted = counted_key in found
         record_reading(request.user, issue_id, article_id, item=item, counted=counted)
-        return HttpResponse(content)
+        response = HttpResponse(content)
+        # Internal content: never kept by a shared proxy, revalidated by the browser.
+        response["Cache-Control"] = "private, no-cache"
+        return response
 
     def get_context_data(self, **kwargs):
         # Flashed messages are per user: leave them for the next page, not in the cache.

@@ -36,7 +36,9 @@ def issue():
 
 
 def test_issue_page_reads_like_the_bulletin(client_for, enterprise, issue):
-    page = client_for(enterprise).get(issue.get_absolute_url()).content.decode()
+    response = client_for(enterprise).get(issue.get_absolute_url())
+    assert response["Cache-Control"] == "private, no-cache"
+    page = response.content.decode()
     assert "2024年第5期" in page and "总第60期" in page
     assert 'href="#section-general-news"' in page and 'href="#section-industry-trends"' in page
     assert "●编者的话" in page
