@@ -1,10 +1,16 @@
 """The signed-in user, with their subscription, kept in the cache between requests.
 
 Every reader page needs them. Any save or delete of a user or a subscription forgets the
-cached copy (the signal receivers below, connected in AccountsConfig.ready), and so does
-any bulk update of users (call `forget` after it), so a suspension or a changed
-subscription is seen on the very next request.
+cached copy (the signal receivers below, connected in AccountsConfig.ready), and so does any
+bulk update of users (call `forget` after it), so a suspension or a changed subscription is
+seen on the very next request.
+
+Forgetting bumps a per-user version, and a copy counts only if it was read from the database
+at the current version: a request that read the row just before a change cannot put a stale
+copy back.
 """
+
+import time
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -13,28 +19,42 @@ from django.db import transaction
 TIMEOUT = 10 * 60
 
 
-def _key(user_id):
-    return f"auth-user:{user_id}"
+def _keys(user_id):
+    return f"auth-user:{user_id}", f"auth-user-version:{user_id}"
 
 
 def load(user_id):
     """Return the user with `subscriber` loaded, or None."""
-    user = cache.get(_key(user_id))
-    if user is None:
-        user_model = get_user_model()
-        user = user_model._default_manager.select_related("subscriber").filter(pk=user_id).first()
-        if user is None:
-            return None
-        cache.set(_key(user_id), user, TIMEOUT)
+    copy_key, version_key = _keys(user_id)
+    found = cache.get_many([copy_key, version_key])
+    version = found.get(version_key)
+    if version is None:
+        version = time.time_ns()
+        cache.add(version_key, version, timeout=None)
+        version = cache.get(version_key, version)
+    copy = found.get(copy_key)
+    if copy is not None and copy[0] == version:
+        return copy[1]
+    user_model = get_user_model()
+    user = user_model._default_manager.select_related("subscriber").filter(pk=user_id).first()
+    if user is not None:
+        cache.set(copy_key, (version, user), TIMEOUT)
     return user
 
 
 def forget(*user_ids):
-    """Drop the cached copies now, and again when the current transaction commits: a request
-    that read the old row before the commit may have put it back in between."""
-    keys = [_key(user_id) for user_id in user_ids]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    """Invalidate the cached copies now and again when the current transaction commits."""
+    _bump(user_ids)
+    transaction.on_commit(lambda: _bump(user_ids))
+
+
+def _bump(user_ids):
+    for user_id in user_ids:
+        _, version_key = _keys(user_id)
+        try:
+            cache.incr(version_key)
+        except ValueError:  # never loaded, or evicted: any new series differs from old copies
+            cache.set(version_key, time.time_ns(), timeout=None)
 
 
 def forget_user(sender, instance, **kwargs):
