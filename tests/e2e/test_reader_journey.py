@@ -92,7 +92,7 @@ def test_phone_pages_do_not_scroll_sideways(base_url, browser):
         phone.goto(base_url + path)
         assert no_horizontal_overflow(phone), path
         assert no_inline_scripts(phone), path
-    screenshot(phone, "profile-phone")
+    screenshot(phone, "article-phone-360")
     context.close()
 
 
