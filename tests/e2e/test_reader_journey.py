@@ -45,7 +45,7 @@ def test_subscriber_reads_searches_and_prints(request, base_url, device):
 
     # Jump to a section, then read an article.
     page.click(".section-index >> text=行业报告")
-    assert page.url.endswith("#section-industry-reports")
+    expect(page).to_have_url(re.compile(r"#section-industry-reports$"))
     page.click("text=四大新功能让生成式AI“如虎添翼”")
     expect(page.locator("h1")).to_have_text("四大新功能让生成式AI“如虎添翼”")
     expect(page.locator(".rich-text h3").first).to_have_text("深度学习加聊天")
@@ -56,7 +56,8 @@ def test_subscriber_reads_searches_and_prints(request, base_url, device):
     page.click("[data-font-step='1']")
     after = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert after > before
-    page.click(".neighbours a")
+    with page.expect_navigation():
+        page.click(".neighbours a")
     assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") == after
     page.click("[data-font-step='-1']")
 
