@@ -10,11 +10,11 @@ at the current version: a request that read the row just before a change cannot 
 copy back.
 """
 
-import time
-
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
+
+from config.cache import bump, version
 
 TIMEOUT = 10 * 60
 
@@ -26,19 +26,15 @@ def _keys(user_id):
 def load(user_id):
     """Return the user with `subscriber` loaded, or None."""
     copy_key, version_key = _keys(user_id)
-    found = cache.get_many([copy_key, version_key])
-    version = found.get(version_key)
-    if version is None:
-        version = time.time_ns()
-        cache.add(version_key, version, timeout=None)
-        version = cache.get(version_key, version)
+    found = cache.get_many([copy_key, version_key])  # one round trip for both
+    current = found.get(version_key) or version(version_key)
     copy = found.get(copy_key)
-    if copy is not None and copy[0] == version:
+    if copy is not None and copy[0] == current:
         return copy[1]
     user_model = get_user_model()
     user = user_model._default_manager.select_related("subscriber").filter(pk=user_id).first()
     if user is not None:
-        cache.set(copy_key, (version, user), TIMEOUT)
+        cache.set(copy_key, (current, user), TIMEOUT)
     return user
 
 
@@ -50,11 +46,7 @@ def forget(*user_ids):
 
 def _bump(user_ids):
     for user_id in user_ids:
-        _, version_key = _keys(user_id)
-        try:
-            cache.incr(version_key)
-        except ValueError:  # never loaded, or evicted: any new series differs from old copies
-            cache.set(version_key, time.time_ns(), timeout=None)
+        bump(_keys(user_id)[1])
 
 
 def forget_user(sender, instance, **kwargs):

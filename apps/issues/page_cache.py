@@ -5,22 +5,17 @@ Published issues change rarely. The cache keys carry a content generation that e
 worker ever serves a page older than the last committed change.
 """
 
-import time
-
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
+
+from config.cache import bump, version
 
 GENERATION_KEY = "reader-content-generation"
 
 
 def generation() -> int:
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        # A fresh series starts from the clock, so it never meets keys of an evicted one.
-        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
-        value = cache.get(GENERATION_KEY)
-    return value
+    return version(GENERATION_KEY)
 
 
 def scope(audience) -> str:
@@ -30,14 +25,7 @@ def scope(audience) -> str:
 
 def content_changed() -> None:
     """Invalidate every cached reader fragment once the current transaction commits."""
-    transaction.on_commit(_bump)
-
-
-def _bump():
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # not set yet (or evicted): start a new series
-        cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+    transaction.on_commit(lambda: bump(GENERATION_KEY))
 
 
 class CachedPageMixin:
