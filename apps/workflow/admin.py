@@ -156,7 +156,10 @@ class WorkflowAdmin(SimpleHistoryAdmin):
 
     @staticmethod
     def _scheduled_time(value):
-        parsed = parse_datetime(value) if value else None
+        try:
+            parsed = parse_datetime(value) if value else None
+        except ValueError:  # well formed but impossible, e.g. month 13: treated as missing
+            parsed = None
         if parsed is not None and timezone.is_naive(parsed):
             parsed = timezone.make_aware(parsed)
         return parsed

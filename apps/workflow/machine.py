@@ -30,6 +30,8 @@ WITHDRAWN = "withdrawn"
 AUTHOR = "author"
 REVIEWER = "reviewer"
 
+MAX_COMMENT = 2000  # the form's textarea says the same
+
 REVIEW_PERMISSION = {Article: "articles.review_article", Issue: "issues.review_issue"}
 
 
@@ -155,6 +157,8 @@ def perform(obj, name, *, by, comment="", at: datetime | None = None):
             _check_state(subject, transition)
             if transition.needs_comment and not comment:
                 raise TransitionRefused(f"请填写{transition.label}的原因。")
+            if len(comment) > MAX_COMMENT:
+                raise TransitionRefused(f"意见不能超过 {MAX_COMMENT} 字，请精简后再提交。")
             now = timezone.now()
             from_status = subject.status
             subject.status = transition.target
@@ -214,7 +218,7 @@ def _publish_now(issue, *, by, at, now):
 
 def _schedule(issue, *, by, at, now):
     if at is None:
-        raise TransitionRefused("请填写定时发布的日期和时间。")
+        raise TransitionRefused("请填写有效的定时发布日期和时间。")
     if at <= now:
         raise TransitionRefused("定时发布的时间必须晚于现在；如需立即发布，请使用「发布」。")
     return _publish(issue, by=by, when=at, now=now)

@@ -116,8 +116,9 @@ def test_schedule_needs_a_future_time(client, reviewer):
     past = (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     page = publish_over_http(client, issue, "schedule", at=past).content.decode()
     assert "定时发布的时间必须晚于现在" in page
-    page = publish_over_http(client, issue, "schedule").content.decode()
-    assert "请填写定时发布的日期和时间" in page
+    for bad in ["", "下周一", "2030-13-45T25:99"]:
+        page = publish_over_http(client, issue, "schedule", at=bad).content.decode()
+        assert "请填写有效的定时发布日期和时间" in page
     assert Issue.objects.get(pk=issue.pk).status == "review"
 
 
@@ -165,6 +166,9 @@ def test_withdraw_and_reopen_take_the_articles_along(reviewer):
     machine.perform(issue, "publish", by=reviewer)
     with pytest.raises(machine.TransitionRefused, match="请填写撤回的原因"):
         machine.perform(issue, "withdraw", by=reviewer, comment="  ")
+    with pytest.raises(machine.TransitionRefused, match="意见不能超过 2000 字"):
+        machine.perform(issue, "withdraw", by=reviewer, comment="长" * 2001)
+    assert Issue.objects.get(pk=issue.pk).status == "published"
     machine.perform(issue, "withdraw", by=reviewer, comment="数据有误")
     assert not Issue.objects.visible_to(reviewer).filter(pk=issue.pk).exists()
     machine.perform(issue, "reopen", by=reviewer)
