@@ -2,17 +2,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from apps.articles.views import editor_image_upload
+from apps.workflow.uploads import editor_image_upload
 from config.views import ping, protected_media
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", include("apps.subscribers.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("editor/images/", editor_image_upload, name="editor_image_upload"),
     path("ping", ping, name="ping"),
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", protected_media, name="media"),
-    path("", include("apps.articles.urls")),
-    path("search/", include("apps.search.urls")),
-    path("", include("apps.issues.urls")),
+    path("", include("apps.reader.urls")),
 ]

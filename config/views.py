@@ -4,7 +4,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.http import Http404, HttpResponse
 from django.views.static import serve
 
-from apps.subscribers.access import may_read
+from apps.accounts.access import may_read
 
 
 @login_required

@@ -1,11 +1,6 @@
 from django.contrib import admin
-from django.db.models import Q
 
-from apps.articles.models import Article, Industry, IndustryGroup, Section
-from apps.issues.models import Issue
-from apps.search.indexing import refresh_on_commit
-from apps.workflow.admin import WorkflowAdmin
-from apps.workflow.machine import is_reviewer
+from apps.articles.models import Industry, IndustryGroup, Section
 
 
 class IndustryInline(admin.TabularInline):
@@ -34,42 +29,3 @@ class SectionAdmin(admin.ModelAdmin):
     list_display = ("name", "order", "description")
     list_editable = ("order",)
     search_fields = ("name",)
-
-
-@admin.register(Article)
-class ArticleAdmin(WorkflowAdmin):
-    list_display = ("title", "issue", "section", "position", "status", "visibility", "updated_at")
-    list_filter = ("status", "section", "issue", "industries", "visibility")
-    list_select_related = ("issue", "section")
-    search_fields = ("title", "summary", "source")
-    autocomplete_fields = ("issue", "industries")
-    date_hierarchy = "created_at"
-    fieldsets = (
-        (None, {"fields": ("title", "subtitle", "source", "author", "edit_version")}),
-        ("编排", {"fields": ("issue", "section", "position", "industries", "visibility")}),
-        ("内容", {"fields": ("summary", "body")}),
-        (
-            "状态",
-            {"fields": ("status", "created_by", "created_at", "updated_by", "updated_at")},
-        ),
-    )
-    readonly_fields = ("created_by", "created_at", "updated_by", "updated_at")
-    preview_template = "articles/article_detail.html"
-
-    def after_save(self, article):
-        # An edit of a published article reaches the search index once it is committed.
-        refresh_on_commit([article.pk])
-
-    def preview_context(self, request, article):
-        return {"article": article}
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        if "issue" in form.base_fields and not is_reviewer(request.user, Article):
-            # Editors put their articles into issues still being drafted, not into one that a
-            # reviewer is checking or has published (it would block or change it).
-            current = obj.issue_id if obj is not None else None
-            form.base_fields["issue"].queryset = Issue.objects.filter(
-                Q(status=Issue.Status.DRAFT) | Q(pk=current)
-            )
-        return form

@@ -4,8 +4,10 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from apps.articles.querysets import ArticleQuerySet
-from apps.articles.richtext import RichTextField
-from apps.workflow.models import EditTracked
+from apps.core.content import ContentQuerySet
+from apps.core.models import EditTracked
+from apps.core.richtext import RichTextField
+from apps.issues.models import Issue
 
 
 class IndustryGroup(models.Model):
@@ -14,6 +16,8 @@ class IndustryGroup(models.Model):
     name = models.CharField("名称", max_length=50, unique=True)
     slug = models.SlugField("网址标识", max_length=50, unique=True)
     order = models.PositiveSmallIntegerField("排序", default=0)
+
+    objects = ContentQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "pk"]
@@ -32,6 +36,8 @@ class Industry(models.Model):
     slug = models.SlugField("网址标识", max_length=50, unique=True)
     order = models.PositiveSmallIntegerField("排序", default=0)
 
+    objects = ContentQuerySet.as_manager()
+
     class Meta:
         ordering = ["group__order", "order", "pk"]
         verbose_name = "产业"
@@ -48,6 +54,8 @@ class Section(models.Model):
     slug = models.SlugField("网址标识", max_length=50, unique=True)
     order = models.PositiveSmallIntegerField("排序", default=0, help_text="数字小的栏目排在前面。")
     description = models.TextField("说明", blank=True)
+
+    objects = ContentQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "pk"]
@@ -70,7 +78,7 @@ class Article(EditTracked):
         LEADERSHIP = "leadership", "仅限领导"
 
     issue = models.ForeignKey(
-        "issues.Issue",
+        Issue,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -137,4 +145,4 @@ class Article(EditTracked):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("articles:detail", args=[self.pk])
+        return reverse("reader:article", args=[self.pk])

@@ -1,22 +1,20 @@
-from django.db import models
+from apps.accounts.access import may_read, sees_leadership_content
+from apps.core.content import ContentQuerySet
+from apps.issues.models import Issue
 
-from apps.issues.querysets import visible_issue_q
 
-
-class ArticleQuerySet(models.QuerySet):
+class ArticleQuerySet(ContentQuerySet):
     def visible_to(self, user):
         """Return the articles `user` may read; every reader view starts here.
 
         An article is visible when it is published, its issue is visible, and its
         `visibility` admits the reader (leadership-only articles for leaders and staff).
         """
-        from apps.subscribers.access import may_read, sees_leadership_content
-
         if not may_read(user):
             return self.none()
-        visible = self.filter(visible_issue_q("issue__"), status="published")
+        visible = self.filter(Issue.live_q("issue__"), status=self.model.Status.PUBLISHED)
         if not sees_leadership_content(user):
-            visible = visible.filter(visibility="all")
+            visible = visible.filter(visibility=self.model.Visibility.ALL)
         return visible
 
     def for_contents(self):

@@ -2,12 +2,13 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from apps.articles.images import upload_path
-from apps.articles.richtext import RichTextField
+from apps.core.images import upload_path
+from apps.core.models import EditTracked
+from apps.core.richtext import RichTextField
 from apps.issues.querysets import IssueQuerySet
-from apps.workflow.models import EditTracked
 
 
 def cover_upload_path(issue, filename):
@@ -49,7 +50,7 @@ class Issue(EditTracked):
         null=True,
         blank=True,
         editable=False,
-        help_text="期刊对读者可见后，系统完成后续处理（如通知订户）的时间。",
+        help_text="期刊对读者可见后，系统记录其上线的时间。",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -86,4 +87,18 @@ class Issue(EditTracked):
         return label
 
     def get_absolute_url(self):
-        return reverse("issues:detail", kwargs={"year": self.year, "number": self.number})
+        return reverse("reader:issue", kwargs={"year": self.year, "number": self.number})
+
+    @classmethod
+    def live_q(cls, prefix: str = "") -> models.Q:
+        """Return the condition for an issue readers see: published, and its time has come.
+
+        A future `published_at` is how an issue is scheduled, so no job has to run for it to
+        appear. `prefix` reaches an issue through a relation (`"issue__"`).
+        """
+        return models.Q(
+            **{
+                f"{prefix}status": cls.Status.PUBLISHED,
+                f"{prefix}published_at__lte": timezone.now(),
+            }
+        )

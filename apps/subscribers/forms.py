@@ -5,7 +5,7 @@ from django.db import transaction
 
 from apps.accounts.models import mobile_validator
 from apps.articles.models import Industry
-from apps.subscribers.models import Feedback, Subscriber
+from apps.subscribers.models import Subscriber
 
 
 class IndustryChoiceField(forms.ModelMultipleChoiceField):
@@ -28,26 +28,6 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = Subscriber
         fields = ["industries", "notify_by_email"]
-
-
-class FeedbackForm(forms.ModelForm):
-    class Meta:
-        model = Feedback
-        fields = ["message"]
-        widgets = {"message": forms.Textarea(attrs={"rows": 6, "maxlength": Feedback.MAX_LENGTH})}
-        labels = {"message": "您的意见和建议"}
-        error_messages = {
-            "message": {
-                "required": "请填写意见内容。",
-                "max_length": "内容不能超过 %(limit_value)d 个字（当前 %(show_value)d 个字）。",
-            }
-        }
-
-    def clean_message(self):
-        message = self.cleaned_data["message"].strip()
-        if not message:
-            raise ValidationError("请填写意见内容。", code="required")
-        return message
 
 
 class SubscriberAdminForm(forms.ModelForm):

@@ -38,7 +38,11 @@ class Subscriber(models.Model):
     )
     valid_from = models.DateField("订阅开始日期", default=timezone.localdate)
     valid_until = models.DateField("订阅截止日期")
-    notify_by_email = models.BooleanField("新一期发布时邮件通知", default=True)
+    notify_by_email = models.BooleanField(
+        "新一期发布时邮件通知",
+        default=True,
+        help_text="邮件通知尚未开通；开通后，新一期发布时按此设置发送。",
+    )
     notes = models.TextField("备注", blank=True)
 
     class Meta:
@@ -61,104 +65,6 @@ class Subscriber(models.Model):
         today = today or timezone.localdate()
         return self.valid_from <= today <= self.valid_until
 
-
-class Feedback(models.Model):
-    """A subscriber's message to the editors (意见和建议), optionally about an issue or article."""
-
-    class Status(models.TextChoices):
-        NEW = "new", "新"
-        HANDLED = "handled", "已处理"
-
-    MAX_LENGTH = 2000
-
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="feedback",
-        verbose_name="提交人",
-    )
-    issue = models.ForeignKey(
-        "issues.Issue",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="相关期刊",
-    )
-    article = models.ForeignKey(
-        "articles.Article",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="相关文章",
-    )
-    message = models.TextField("内容", max_length=MAX_LENGTH)
-    status = models.CharField(
-        "处理状态", max_length=20, choices=Status.choices, default=Status.NEW, db_index=True
-    )
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        limit_choices_to={"is_staff": True},
-        verbose_name="处理人",
-    )
-    reply = models.TextField("答复", blank=True, help_text="订户可以在“意见和建议”页面看到答复。")
-    created_at = models.DateTimeField("提交时间", auto_now_add=True, db_index=True)
-    handled_at = models.DateTimeField("处理时间", null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = "意见和建议"
-        verbose_name_plural = "意见和建议"
-
-    def __str__(self):
-        return f"{self.author}：{self.message[:30]}"
-
-
-class Reading(models.Model):
-    """A subscriber's first and last opening of an issue (article empty) or of an article."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="readings",
-        verbose_name="读者",
-    )
-    issue = models.ForeignKey(
-        "issues.Issue", on_delete=models.CASCADE, related_name="readings", verbose_name="期刊"
-    )
-    article = models.ForeignKey(
-        "articles.Article",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="readings",
-        verbose_name="文章",
-    )
-    first_read_at = models.DateTimeField("首次阅读")
-    last_read_at = models.DateTimeField("最近阅读", db_index=True)
-    count = models.PositiveIntegerField("阅读次数", default=1)
-
-    class Meta:
-        ordering = ["-last_read_at"]
-        verbose_name = "阅读记录"
-        verbose_name_plural = "阅读记录"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "issue"],
-                condition=models.Q(article__isnull=True),
-                name="subscribers_reading_one_row_per_issue",
-            ),
-            models.UniqueConstraint(
-                fields=["user", "article"],
-                condition=models.Q(article__isnull=False),
-                name="subscribers_reading_one_row_per_article",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.user} · {self.article or self.issue}"
+    @property
+    def is_leadership(self):
+        return self.kind == self.Kind.LEADERSHIP

@@ -4,32 +4,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 
-class EditTracked(models.Model):
-    """Who saved last, and a version number that lets a stale edit form be detected."""
-
-    version = models.PositiveIntegerField("版本", default=1, editable=False)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        verbose_name="最后修改人",
-    )
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            self.version += 1
-            update_fields = kwargs.get("update_fields")
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "version"}
-        super().save(*args, **kwargs)
-
-
 class TransitionLog(models.Model):
     """One workflow step taken on an issue or an article: from, to, who, when and why."""
 

@@ -6,10 +6,12 @@ from django.utils import timezone
 
 from apps.articles.models import Article
 from apps.issues.models import Issue
-from apps.workflow.machine import DRAFT, PUBLISHED, REVIEW, is_reviewer
 from apps.workflow.models import TransitionLog
+from apps.workflow.roles import is_reviewer
+from apps.workflow.steps import ARTICLE_SEND_BACK, ISSUE_SEND_BACK
 
 LIMIT = 30
+SEND_BACK = {ARTICLE_SEND_BACK.name, ISSUE_SEND_BACK.name}
 
 
 def work_queue(user) -> dict:
@@ -17,16 +19,16 @@ def work_queue(user) -> dict:
     queue = {}
     if is_reviewer(user, Article):
         queue["articles_in_review"] = list(
-            Article.objects.filter(status=REVIEW)
+            Article.objects.filter(status=Article.Status.REVIEW)
             .select_related("issue", "created_by")
             .order_by("updated_at")[:LIMIT]
         )
     if is_reviewer(user, Issue):
-        queue["issues_in_review"] = list(Issue.objects.filter(status=REVIEW)[:LIMIT])
+        queue["issues_in_review"] = list(Issue.objects.filter(status=Issue.Status.REVIEW)[:LIMIT])
         queue["scheduled_issues"] = list(
-            Issue.objects.filter(status=PUBLISHED, published_at__gt=timezone.now()).order_by(
-                "published_at"
-            )[:LIMIT]
+            Issue.objects.filter(
+                status=Issue.Status.PUBLISHED, published_at__gt=timezone.now()
+            ).order_by("published_at")[:LIMIT]
         )
     if user.has_perm("articles.change_article") or user.has_perm("issues.change_issue"):
         queue["my_drafts"] = _own_drafts(user, Issue) + _own_drafts(user, Article)
@@ -36,7 +38,9 @@ def work_queue(user) -> dict:
 def _own_drafts(user, model):
     """Return the user's drafts, each with `returned_reason` when a reviewer sent it back."""
     drafts = list(
-        model.objects.filter(created_by=user, status=DRAFT).order_by("-updated_at")[:LIMIT]
+        model.objects.filter(created_by=user, status=model.Status.DRAFT).order_by("-updated_at")[
+            :LIMIT
+        ]
     )
     latest = {}
     logs = TransitionLog.objects.filter(
@@ -52,5 +56,5 @@ def _own_drafts(user, model):
             f"admin:{opts.app_label}_{opts.model_name}_change", args=[draft.pk]
         )
         log = latest.get(draft.pk)
-        draft.returned_reason = log.comment if log and log.transition == "send_back" else ""
+        draft.returned_reason = log.comment if log and log.transition in SEND_BACK else ""
     return drafts

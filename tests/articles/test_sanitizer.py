@@ -1,6 +1,6 @@
 import pytest
 
-from apps.articles.richtext import sanitize_html
+from apps.core.richtext import sanitize_html
 from tests.factories import ArticleFactory, IssueFactory
 
 # What CKEditor 5 with our toolbar produces; it must come through unchanged.

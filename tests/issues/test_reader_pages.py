@@ -42,8 +42,8 @@ def test_issue_page_reads_like_the_bulletin(client_for, enterprise, issue):
     assert "2024年第5期" in page and "总第60期" in page
     assert 'href="#section-general-news"' in page and 'href="#section-industry-trends"' in page
     assert "●编者的话" in page
-    assert reverse("issues:print", args=[2024, 5]) in page
-    assert reverse("issues:pdf", args=[2024, 5]) in page
+    assert reverse("reader:issue_print", args=[2024, 5]) in page
+    assert reverse("reader:issue_pdf", args=[2024, 5]) in page
 
 
 def test_article_neighbours_skip_what_the_reader_may_not_see(client_for, enterprise, leader, issue):
@@ -57,15 +57,15 @@ def test_article_neighbours_skip_what_the_reader_may_not_see(client_for, enterpr
     response = client_for(leader).get(first.get_absolute_url())
     page = response.content.decode()
     assert f'href="{secret.get_absolute_url()}"><span>下一篇</span>领导专阅' in page
-    assert reverse("articles:industry", args=["new-materials"]) in page
+    assert reverse("reader:industry", args=["new-materials"]) in page
 
 
 def test_home_shows_the_latest_issue_and_followed_industries(client_for, enterprise, issue):
     client = client_for(enterprise)
-    page = client.get(reverse("issues:home")).content.decode()
+    page = client.get(reverse("reader:home")).content.decode()
     assert "还没有选择关注的产业" in page
     enterprise.subscriber.industries.set(Industry.objects.filter(slug="new-materials"))
-    response = client.get(reverse("issues:home"))
+    response = client.get(reverse("reader:home"))
     assert response.context["issue"] == issue
     assert [a.title for a in response.context["followed_articles"]] == ["第一篇", "第三篇"]
 
@@ -75,7 +75,7 @@ def test_industry_map_counts_only_readable_articles(client_for, enterprise, lead
         Industry.objects.filter(slug="new-materials")
     )
     for user, expected in [(enterprise, 2), (leader, 3)]:
-        response = client_for(user).get(reverse("articles:industries"))
+        response = client_for(user).get(reverse("reader:industries"))
         counts = {i.slug: i.article_count for _, items in response.context["groups"] for i in items}
         assert counts["new-materials"] == expected
         assert counts["food"] == 0
@@ -92,9 +92,9 @@ def test_industry_page_lists_newest_first_and_404_for_unknown(client_for, enterp
         Industry.objects.filter(slug="new-materials")
     )
     client = client_for(enterprise)
-    response = client.get(reverse("articles:industry", args=["new-materials"]))
+    response = client.get(reverse("reader:industry", args=["new-materials"]))
     assert [a.title for a in response.context["articles"]] == ["更新的一篇", "第一篇", "第三篇"]
-    assert client.get(reverse("articles:industry", args=["no-such"])).status_code == 404
+    assert client.get(reverse("reader:industry", args=["no-such"])).status_code == 404
 
 
 def test_archive_filters_by_year_and_industry_without_leaking(client_for, enterprise, issue):
@@ -103,18 +103,20 @@ def test_archive_filters_by_year_and_industry_without_leaking(client_for, enterp
         Industry.objects.filter(slug="food")
     )
     client = client_for(enterprise)
-    response = client.get(reverse("issues:list"), {"year": "2023"})
+    response = client.get(reverse("reader:issues"), {"year": "2023"})
     assert list(response.context["issues"]) == [other]
     # The 2023 issue's only 食品 article is for leaders: for this reader it has none.
-    response = client.get(reverse("issues:list"), {"industry": "food"})
+    response = client.get(reverse("reader:issues"), {"industry": "food"})
     assert list(response.context["issues"]) == []
-    response = client.get(reverse("issues:list"), {"year": "1999"})
+    response = client.get(reverse("reader:issues"), {"year": "1999"})
     assert response.status_code == 200
     assert list(response.context["issues"]) == []
 
 
 def test_print_view_has_the_periodicals_parts_and_the_readers_mark(client_for, enterprise, issue):
-    page = client_for(enterprise).get(reverse("issues:print", args=[2024, 5])).content.decode()
+    page = (
+        client_for(enterprise).get(reverse("reader:issue_print", args=[2024, 5])).content.decode()
+    )
     assert "内部资料　注意保存" in page
     assert "目　录" in page
     assert "第一篇" in page and "第三篇" in page
@@ -123,7 +125,7 @@ def test_print_view_has_the_periodicals_parts_and_the_readers_mark(client_for, e
 
 
 def test_pdf_download_has_chinese_text(client_for, enterprise, issue):
-    response = client_for(enterprise).get(reverse("issues:pdf", args=[2024, 5]))
+    response = client_for(enterprise).get(reverse("reader:issue_pdf", args=[2024, 5]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(response.content))
@@ -145,7 +147,9 @@ def test_pdf_download_has_chinese_text(client_for, enterprise, issue):
 
 def test_pdf_of_an_invisible_issue_is_404(client_for, enterprise):
     IssueFactory(status="draft", year=2024, number=7)
-    assert client_for(enterprise).get(reverse("issues:pdf", args=[2024, 7])).status_code == 404
+    assert (
+        client_for(enterprise).get(reverse("reader:issue_pdf", args=[2024, 7])).status_code == 404
+    )
 
 
 def test_error_pages_are_in_chinese(client_for, enterprise):
@@ -169,19 +173,20 @@ def test_reader_pages_run_a_fixed_number_of_queries(
     enterprise.subscriber.industries.set(industries)
     client = client_for(enterprise)
     expected = {
-        # The session and the signed-in user come from the cache after the first request.
+        # The session comes from the cache after the first request; every page reads the
+        # signed-in user with their subscription from the database (one query), then:
         # latest issue, contents, followed industries, their articles
-        reverse("issues:home"): 4,
+        reverse("reader:home"): 1 + 4,
         # years for the filter, count, issues, industries for the filter
-        reverse("issues:list"): 4,
+        reverse("reader:issues"): 1 + 4,
         # industries with counts
-        reverse("articles:industries"): 1,
+        reverse("reader:industries"): 1 + 1,
         # industry, count, articles
-        reverse("articles:industry", args=["next-generation-it"]): 3,
+        reverse("reader:industry", args=["next-generation-it"]): 1 + 3,
         # issue, contents
-        reverse("issues:print", args=[2025, 1]): 2,
+        reverse("reader:issue_print", args=[2025, 1]): 1 + 2,
     }
-    client.get(reverse("subscribers:profile"))  # signs the user into the cache
+    client.get(reverse("reader:profile"))  # puts the session into the cache
     for url, queries in expected.items():
         with django_assert_num_queries(queries):
             assert client.get(url).status_code == 200, url
@@ -230,13 +235,13 @@ def test_a_page_cached_for_one_audience_is_never_served_to_another(
 def test_a_withdrawn_issue_is_not_served_from_the_cache(
     client_for, enterprise, reviewer, issue, django_capture_on_commit_callbacks
 ):
-    from apps.workflow import machine
+    from apps.workflow import steps
 
     article = issue.articles.get(title="第一篇")
     client = client_for(enterprise)
     assert client.get(issue.get_absolute_url()).status_code == 200
     assert client.get(article.get_absolute_url()).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        machine.perform(issue, "withdraw", by=reviewer, comment="更正")
+        steps.perform(issue, "withdraw", by=reviewer, comment="更正")
     assert client.get(issue.get_absolute_url()).status_code == 404
     assert client.get(article.get_absolute_url()).status_code == 404

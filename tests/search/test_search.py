@@ -8,11 +8,11 @@ from django.urls import reverse
 
 from apps.articles.models import Article, Industry, Section
 from apps.search.indexing import refresh
-from apps.workflow import machine
+from apps.workflow import steps
 from tests.factories import ArticleFactory, IssueFactory
 
 pytestmark = pytest.mark.django_db
-URL = reverse("search:results")
+URL = reverse("reader:search")
 
 
 @pytest.fixture
@@ -138,7 +138,7 @@ def test_index_follows_publish_edit_and_withdraw(
     assert titles(client.get(URL, {"q": "假发"})) == []
 
     with django_capture_on_commit_callbacks(execute=True):
-        machine.perform(issue, "publish", by=reviewer)
+        steps.perform(issue, "publish", by=reviewer)
     assert titles(client.get(URL, {"q": "假发"})) == ["发制品出口"]
 
     client.force_login(reviewer)
@@ -156,10 +156,10 @@ def test_index_follows_publish_edit_and_withdraw(
     assert titles(client.get(URL, {"q": "假发"})) == []
     assert titles(client.get(URL, {"q": "电商"})) == ["发制品出口"]
 
-    machine.perform(issue, "withdraw", by=reviewer, comment="更正")
+    steps.perform(issue, "withdraw", by=reviewer, comment="更正")
     assert titles(client.get(URL, {"q": "电商"})) == []
     with django_capture_on_commit_callbacks(execute=True):
-        machine.perform(issue, "reopen", by=reviewer)
+        steps.perform(issue, "reopen", by=reviewer)
     from apps.search.models import SearchDocument
 
     assert not SearchDocument.objects.filter(article=article).exists()
@@ -175,7 +175,7 @@ def test_broad_queries_rank_the_newest_matches(client, enterprise, monkeypatch):
     from apps.search import engine
 
     monkeypatch.setattr(engine, "CANDIDATES", 2)
-    monkeypatch.setattr("apps.search.views.CANDIDATES", 2)
+    monkeypatch.setattr("apps.reader.views.search.CANDIDATES", 2)
     for number, title in [(1, "旧：氢能"), (2, "中：氢能"), (3, "新：氢能氢能")]:
         article = ArticleFactory(issue=IssueFactory(visible=True, number=number), title=title)
         article.status = "published"
@@ -198,9 +198,10 @@ def test_search_runs_a_fixed_number_of_queries(
         ArticleFactory(issue=issue, status="published", position=index + 1, title=f"储能{index}")
     refresh(Article.objects.values_list("pk", flat=True))
     client.force_login(enterprise)
-    client.get(URL, {"q": "储能"})  # the session and the user reach the cache
-    # ranked ids, the page's articles, industries and sections for the filter form
-    with django_assert_num_queries(4):
+    client.get(URL, {"q": "储能"})  # the session reaches the cache
+    # user with subscription, ranked ids, the page's articles, industries and sections for
+    # the filter form
+    with django_assert_num_queries(5):
         response = client.get(URL, {"q": "储能"})
     assert response.context["page_obj"].paginator.count == matches
 

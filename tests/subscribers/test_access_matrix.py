@@ -72,7 +72,7 @@ def test_article_and_issue_urls(client, content, name, kind):
 
     for url in [
         article.get_absolute_url(),
-        reverse("subscribers:feedback") + f"?article={article.pk}",
+        reverse("reader:feedback") + f"?article={article.pk}",
     ]:
         response = client.get(url)
         assert response.status_code == expected(name, kind), url
@@ -91,7 +91,7 @@ def test_lists_never_show_what_the_visitor_may_not_read(client, content, name):
     user = visitor(name)
     if user is not None:
         client.force_login(user)
-    for url in [reverse("issues:home"), reverse("issues:list"), reverse("subscribers:feedback")]:
+    for url in [reverse("reader:home"), reverse("reader:issues"), reverse("reader:feedback")]:
         response = client.get(url, follow=True)
         page = response.content.decode()
         assert "草稿期文章" not in page

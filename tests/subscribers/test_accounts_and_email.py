@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_profile_shows_the_period_and_saves_followed_industries(client, enterprise):
     subscription = enterprise.subscriber
     client.force_login(enterprise)
-    page = client.get(reverse("subscribers:profile")).content.decode()
+    page = client.get(reverse("reader:profile")).content.decode()
     until = subscription.valid_until
     assert f"{until.year}年{until.month}月{until.day}日" in page
     assert "新材料" in page
@@ -28,7 +28,7 @@ def test_profile_shows_the_period_and_saves_followed_industries(client, enterpri
         "organization": "别的单位",
         "valid_until": "2099-12-31",
     }
-    response = client.post(reverse("subscribers:profile"), forged, follow=True)
+    response = client.post(reverse("reader:profile"), forged, follow=True)
     assert "已保存您的设置" in response.content.decode()
     subscription.refresh_from_db()
     assert {i.name for i in subscription.industries.all()} == {"新材料", "智能装备"}
@@ -42,7 +42,7 @@ def test_expired_subscriber_can_still_see_their_profile(client):
     ended = timezone.localdate() - timedelta(days=2)
     user = SubscriberFactory(valid_from=ended - timedelta(days=30), valid_until=ended).user
     client.force_login(user)
-    page = client.get(reverse("subscribers:profile")).content.decode()
+    page = client.get(reverse("reader:profile")).content.decode()
     assert "（已到期）" in page
 
 
@@ -51,7 +51,7 @@ def test_expired_page_shows_the_configured_contact(client, settings):
     ended = timezone.localdate() - timedelta(days=2)
     user = SubscriberFactory(valid_from=ended - timedelta(days=30), valid_until=ended).user
     client.force_login(user)
-    page = client.get(reverse("issues:list")).content.decode()
+    page = client.get(reverse("reader:issues")).content.decode()
     assert "续订请致电 0374-0000000（信息服务部）" in page
 
 

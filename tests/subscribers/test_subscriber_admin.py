@@ -101,10 +101,10 @@ def test_suspend_takes_effect_on_the_next_page_and_activate_restores(client, sub
 
     reader_client = Client()
     reader_client.force_login(reader.user)
-    assert reader_client.get(reverse("issues:list")).status_code == 200
+    assert reader_client.get(reverse("reader:issues")).status_code == 200
 
     client.post(CHANGELIST, {"action": "suspend", "_selected_action": [reader.pk]})
-    assert reader_client.get(reverse("issues:list")).status_code == 302
+    assert reader_client.get(reverse("reader:issues")).status_code == 302
 
     client.post(CHANGELIST, {"action": "activate", "_selected_action": [reader.pk]})
     reader.user.refresh_from_db()

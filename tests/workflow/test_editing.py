@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from apps.articles.models import Article
 from apps.issues.models import Issue
-from apps.workflow import machine
+from apps.workflow import steps
 from tests.factories import ArticleFactory, IssueFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +106,7 @@ def test_subscriber_admin_sees_no_editorial_forms(client, subadmin):
 
 def test_admin_index_shows_what_waits(client, editor, reviewer):
     returned = ArticleFactory(created_by=editor, status="review", title="需要补充的稿件")
-    machine.perform(returned, "send_back", by=reviewer, comment="请补充数据来源")
+    steps.perform(returned, "send_back", by=reviewer, comment="请补充数据来源")
     ArticleFactory(created_by=editor, status="review", title="等待审核的稿件")
     IssueFactory(status="review", number=30)
 
@@ -172,8 +172,8 @@ def test_stale_form_is_refused_and_the_input_kept(client, reviewer, editor):
 def test_a_transition_makes_an_open_form_stale(client, editor, reviewer):
     article = ArticleFactory(created_by=editor)
     opened = article_form(article, title="晚到的修改")
-    machine.perform(article, "submit", by=editor)
-    machine.perform(article, "send_back", by=reviewer, comment="重写标题")
+    steps.perform(article, "submit", by=editor)
+    steps.perform(article, "send_back", by=reviewer, comment="重写标题")
     client.force_login(editor)
     response = client.post(change_url(article), opened)
     assert response.status_code == 200
@@ -222,8 +222,8 @@ def test_history_diff_and_restore(client, reviewer, editor):
 def test_restoring_an_old_draft_version_does_not_bring_back_its_state(client, reviewer):
     article = ArticleFactory(status="draft", title="旧标题")
     old_version = article.history.latest()
-    machine.perform(article, "submit", by=reviewer)
-    machine.perform(article, "approve", by=reviewer)
+    steps.perform(article, "submit", by=reviewer)
+    steps.perform(article, "approve", by=reviewer)
     client.force_login(reviewer)
     restore_url = reverse(
         "admin:articles_article_simple_history", args=[article.pk, old_version.pk]
@@ -311,9 +311,9 @@ def test_bulk_delete_is_not_offered_and_published_work_cannot_be_deleted(client,
 def test_editors_see_only_the_log_of_their_own_work(client, editor, other_editor, reviewer):
     mine = ArticleFactory(created_by=editor, title="我的稿件")
     theirs = ArticleFactory(created_by=other_editor, title="别人的稿件")
-    machine.perform(mine, "submit", by=editor)
-    machine.perform(theirs, "submit", by=other_editor)
-    machine.perform(mine, "send_back", by=reviewer, comment="补充来源")
+    steps.perform(mine, "submit", by=editor)
+    steps.perform(theirs, "submit", by=other_editor)
+    steps.perform(mine, "send_back", by=reviewer, comment="补充来源")
     url = reverse("admin:workflow_transitionlog_changelist")
 
     client.force_login(editor)

@@ -7,8 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.articles.models import Article
+from apps.core.content import generation
 from apps.issues.models import Issue
-from apps.workflow import machine
+from apps.search.models import SearchDocument
+from apps.workflow import steps
 from apps.workflow.models import TransitionLog
 from tests.factories import ArticleFactory, IssueFactory
 
@@ -59,8 +61,9 @@ def test_publish_moves_everything_at_once_and_numbers_the_issue(
     IssueFactory(number=1, status="published", total_number=41, published_at=timezone.now())
     issue = issue_in_review("approved", "approved", number=2)
     client.force_login(reviewer)
+    generation_before = generation()
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         response = publish_over_http(client, issue)
 
     assert "已发布" in response.content.decode()
@@ -71,15 +74,17 @@ def test_publish_moves_everything_at_once_and_numbers_the_issue(
     assert set(issue.articles.values_list("status", flat=True)) == {"published"}
     article_logs = TransitionLog.objects.filter(to_status="published", from_status="approved")
     assert article_logs.count() == 2
-    assert len(callbacks) == 3  # search index, cached pages, follow-up of a live issue
+    # After the commit: the search index, the cached reader pages, the follow-up.
+    assert SearchDocument.objects.filter(article__issue=issue).count() == 2
+    assert generation() != generation_before
     assert issue.went_live_at == timezone.now()  # follow-up ran right after the commit
 
 
 def test_publishing_twice_publishes_once(reviewer):
     issue = issue_in_review("approved", total_number=7)
-    machine.perform(issue, "publish", by=reviewer)
-    with pytest.raises(machine.AlreadyDone):
-        machine.perform(issue, "publish", by=reviewer)
+    steps.perform(issue, "publish", by=reviewer)
+    with pytest.raises(steps.AlreadyDone):
+        steps.perform(issue, "publish", by=reviewer)
     issue.refresh_from_db()
     assert issue.total_number == 7
     assert TransitionLog.objects.filter(transition="publish").count() == 1
@@ -101,9 +106,9 @@ def test_a_failing_publish_leaves_nothing_half_done(reviewer, monkeypatch):
     def broken_log(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(machine, "_log", broken_log)
+    monkeypatch.setattr(steps, "_log", broken_log)
     with pytest.raises(RuntimeError):
-        machine.perform(issue, "publish", by=reviewer)
+        steps.perform(issue, "publish", by=reviewer)
     issue.refresh_from_db()
     assert issue.status == "review"
     assert issue.total_number is None
@@ -139,7 +144,7 @@ def test_scheduled_issue_becomes_visible_at_its_time(client, reviewer, enterpris
         client.force_login(enterprise)
         assert client.get(issue.get_absolute_url()).status_code == 404
         assert client.get(article.get_absolute_url()).status_code == 404
-        assert machine.mark_live() == []
+        assert steps.mark_live() == []
 
     with time_machine.travel(at + timedelta(seconds=1), tick=False):
         assert client.get(issue.get_absolute_url()).status_code == 200
@@ -149,7 +154,7 @@ def test_scheduled_issue_becomes_visible_at_its_time(client, reviewer, enterpris
 def test_publish_due_is_idempotent(reviewer, capsys):
     issue = issue_in_review("approved")
     with time_machine.travel("2024-05-01 08:00 +0800", tick=False):
-        machine.perform(issue, "schedule", by=reviewer, at=timezone.now() + timedelta(hours=1))
+        steps.perform(issue, "schedule", by=reviewer, at=timezone.now() + timedelta(hours=1))
         call_command("publish_due")
         assert "本次处理 0 期" in capsys.readouterr().out
     with time_machine.travel("2024-05-01 09:05 +0800", tick=False):
@@ -163,18 +168,18 @@ def test_publish_due_is_idempotent(reviewer, capsys):
 
 def test_withdraw_and_reopen_take_the_articles_along(reviewer):
     issue = issue_in_review("approved")
-    machine.perform(issue, "publish", by=reviewer)
-    with pytest.raises(machine.TransitionRefused, match="请填写撤回的原因"):
-        machine.perform(issue, "withdraw", by=reviewer, comment="  ")
-    with pytest.raises(machine.TransitionRefused, match="意见不能超过 2000 字"):
-        machine.perform(issue, "withdraw", by=reviewer, comment="长" * 2001)
+    steps.perform(issue, "publish", by=reviewer)
+    with pytest.raises(steps.TransitionRefused, match="请填写撤回的原因"):
+        steps.perform(issue, "withdraw", by=reviewer, comment="  ")
+    with pytest.raises(steps.TransitionRefused, match="意见不能超过 2000 字"):
+        steps.perform(issue, "withdraw", by=reviewer, comment="长" * 2001)
     assert Issue.objects.get(pk=issue.pk).status == "published"
-    machine.perform(issue, "withdraw", by=reviewer, comment="数据有误")
+    steps.perform(issue, "withdraw", by=reviewer, comment="数据有误")
     assert not Issue.objects.visible_to(reviewer).filter(pk=issue.pk).exists()
-    machine.perform(issue, "reopen", by=reviewer)
+    steps.perform(issue, "reopen", by=reviewer)
     issue.refresh_from_db()
     assert (issue.status, issue.published_at) == ("draft", None)
     assert issue.articles.get().status == Article.Status.APPROVED
-    machine.perform(issue, "submit", by=reviewer)
-    machine.perform(issue, "publish", by=reviewer)
+    steps.perform(issue, "submit", by=reviewer)
+    steps.perform(issue, "publish", by=reviewer)
     assert Issue.objects.get(pk=issue.pk).status == "published"

@@ -20,7 +20,7 @@ ROLES = ["editor", "other_editor", "reviewer", "subadmin"]
 
 @dataclass
 class Step:
-    """The expected workflow, written out independently of apps.workflow.machine."""
+    """The expected workflow, written out independently of apps.workflow.steps."""
 
     name: str
     sources: tuple

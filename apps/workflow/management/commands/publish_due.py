@@ -1,11 +1,11 @@
 from django.core.management.base import BaseCommand
 
 from apps.issues.models import Issue
-from apps.workflow.machine import mark_live
+from apps.workflow.steps import mark_live
 
 
 class Command(BaseCommand):
-    help = "处理已到发布时间的期刊（标记上线、触发后续处理）。可重复运行，适合每分钟执行一次。"
+    help = "记录已到发布时间的定时期刊的上线时间。可重复运行，适合每分钟执行一次。"
 
     def handle(self, *args, **options):
         claimed = mark_live()

@@ -1,0 +1,129 @@
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from apps.articles.models import Article, Industry, Section
+from apps.issues.models import Issue
+from apps.search.indexing import refresh
+from apps.subscribers.models import Subscriber
+
+SAMPLE_ISSUE = Path(__file__).resolve().parents[2] / "sample_issue.json"
+DEMO_PASSWORD = "xuchang-demo"  # noqa: S105 - refused unless DEBUG is on
+
+# username -> (family name, given name, role group or None, is_superuser)
+STAFF = {
+    "admin": ("系统", "管理员", None, True),
+    "editor": ("张", "编辑", "编辑", False),
+    "reviewer": ("李", "主编", "审核", False),
+    "subadmin": ("王", "订户管理员", "订户管理", False),
+}
+# username -> (family name, given name, kind, organization, position, region, followed, days)
+# where days is (valid_from, valid_until) relative to today.
+SUBSCRIBERS = {
+    "leader": ("赵", "市长", "leadership", "许昌市人民政府", "副市长", "city", [], (-30, 335)),
+    "enterprise": (
+        "钱", "经理", "enterprise", "许昌示例新材料有限公司", "总经理", "changge",
+        ["new-materials", "intelligent-equipment"], (-30, 335),
+    ),
+    "expired": ("孙", "主任", "other", "许昌市某局", "办公室主任", "weidu", [], (-400, -35)),
+}  # fmt: skip
+# Demo mobile numbers, to try signing in with a mobile number.
+MOBILES = {"leader": "13800000001", "enterprise": "13800000002", "expired": "13800000003"}
+
+
+class Command(BaseCommand):
+    help = "载入演示数据：样刊一期及演示账号（仅限 DEBUG 模式）。可重复运行。"
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("DEBUG 已关闭：演示账号使用公开的密码，不能在生产环境创建。")
+        with transaction.atomic():
+            issue = self.load_sample_issue()
+            self.load_accounts()
+        self.stdout.write(
+            self.style.SUCCESS(f"已载入样刊 {issue}，共 {issue.articles.count()} 篇文章。")
+        )
+        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+        for username in [*STAFF, *SUBSCRIBERS]:
+            mobile = f"（手机 {MOBILES[username]}）" if username in MOBILES else ""
+            self.stdout.write(f"  {username}{mobile}")
+
+    def load_sample_issue(self):
+        data = json.loads(SAMPLE_ISSUE.read_text(encoding="utf-8"))
+        issue_data = data["issue"]
+        issue, _ = Issue.objects.update_or_create(
+            year=issue_data["year"],
+            number=issue_data["number"],
+            defaults={
+                "total_number": issue_data["total_number"],
+                "title": issue_data["title"],
+                "editor_note": issue_data["editor_note"],
+                "status": Issue.Status.PUBLISHED,
+                "published_at": parse_datetime(issue_data["published_at"]),
+            },
+        )
+        sections = {section.slug: section for section in Section.objects.all()}
+        industries = {industry.slug: industry for industry in Industry.objects.all()}
+        for item in data["articles"]:
+            article, _ = Article.objects.update_or_create(
+                issue=issue,
+                title=item["title"],
+                defaults={
+                    "section": sections[item["section"]],
+                    "position": item["position"],
+                    "summary": item["summary"],
+                    "body": item["body"],
+                    "status": Article.Status.PUBLISHED,
+                },
+            )
+            article.industries.set([industries[slug] for slug in item["industries"]])
+        refresh(issue.articles.values_list("pk", flat=True))
+        return issue
+
+    def load_accounts(self):
+        today = timezone.localdate()
+        for username, (last, first, role, superuser) in STAFF.items():
+            user = self.demo_user(username, last, first, is_staff=True, is_superuser=superuser)
+            if role:
+                user.groups.set([Group.objects.get(name=role)])
+        for username, entry in SUBSCRIBERS.items():
+            last, first, kind, organization, position, region, followed, days = entry
+            user = self.demo_user(
+                username, last, first, is_staff=False, is_superuser=False, mobile=MOBILES[username]
+            )
+            subscriber, _ = Subscriber.objects.update_or_create(
+                user=user,
+                defaults={
+                    "kind": kind,
+                    "organization": organization,
+                    "position": position,
+                    "region": region,
+                    "valid_from": today + timedelta(days=days[0]),
+                    "valid_until": today + timedelta(days=days[1]),
+                },
+            )
+            subscriber.industries.set(Industry.objects.filter(slug__in=followed))
+
+    @staticmethod
+    def demo_user(username, last_name, first_name, **flags):
+        user, _ = get_user_model().objects.update_or_create(
+            username=username,
+            defaults={
+                "last_name": last_name,
+                "first_name": first_name,
+                "email": f"{username}@example.com",
+                "is_active": True,
+                **flags,
+            },
+        )
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+        return user

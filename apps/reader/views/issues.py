@@ -1,0 +1,124 @@
+from itertools import groupby
+from urllib.parse import quote
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.generic import DetailView, ListView, TemplateView, View
+
+from apps.accounts.access import subscription_of
+from apps.articles.models import Article
+from apps.issues.models import Issue
+from apps.reader.filters import ArchiveFilter
+from apps.reader.mixins import SubscriberRequiredMixin
+from apps.reader.page_cache import CachedPageMixin
+from apps.reader.printing import print_context, render_pdf
+
+FOLLOWED_LIMIT = 10
+
+
+class VisibleIssueMixin(SubscriberRequiredMixin):
+    def visible_issue(self):
+        return get_object_or_404(
+            Issue.objects.visible_to(self.request.user),
+            year=self.kwargs["year"],
+            number=self.kwargs["number"],
+        )
+
+
+class HomeView(SubscriberRequiredMixin, TemplateView):
+    """The latest issue's contents, then what is new in the industries the reader follows."""
+
+    template_name = "issues/home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        latest = Issue.objects.visible_to(user).order_by("-published_at").first()
+        visible = Article.objects.visible_to(user)
+        context["issue"] = latest
+        context["articles"] = visible.filter(issue=latest).for_contents()
+        subscription = subscription_of(user)
+        followed = list(subscription.industries.all()) if subscription else []
+        context["followed"] = followed
+        context["followed_articles"] = (
+            visible.filter(industries__in=followed)
+            .distinct()
+            .select_related("issue", "section")
+            .order_by("-issue__published_at", "section__order", "position")[:FOLLOWED_LIMIT]
+            if followed
+            else []
+        )
+        return context
+
+
+class IssueListView(SubscriberRequiredMixin, ListView):
+    """The archive, grouped by year, filtered by year and industry."""
+
+    template_name = "issues/issue_list.html"
+    context_object_name = "issues"
+    paginate_by = 60
+
+    def get_queryset(self):
+        visible = Issue.objects.visible_to(self.request.user).order_by("-published_at", "-pk")
+        self.filterset = ArchiveFilter(self.request.GET, queryset=visible, user=self.request.user)
+        return self.filterset.qs if self.filterset.is_valid() else visible.none()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filters"] = self.filterset
+        context["years"] = [
+            (year, list(issues)) for year, issues in groupby(context["issues"], lambda i: i.year)
+        ]
+        return context
+
+
+class IssueDetailView(VisibleIssueMixin, CachedPageMixin, DetailView):
+    template_name = "issues/issue_detail.html"
+    context_object_name = "issue"
+    page_kind = "issue"
+
+    def page_id(self):
+        return f"{self.kwargs['year']}-{self.kwargs['number']}"
+
+    def visible_article_ids(self):
+        articles = Article.objects.visible_to(self.request.user).filter(
+            issue__year=self.kwargs["year"], issue__number=self.kwargs["number"]
+        )
+        return frozenset(articles.values_list("pk", flat=True))
+
+    def page_is_visible(self, article_ids):
+        # No visible article: the issue may be hidden, so the page is rendered (or 404s).
+        return bool(article_ids)
+
+    def reading_of(self, issue):
+        return issue.pk, None
+
+    def get_object(self, queryset=None):
+        return self.visible_issue()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        articles = Article.objects.visible_to(self.request.user).filter(issue=self.object)
+        context["articles"] = list(articles.for_contents())
+        self.shown_article_ids = frozenset(article.pk for article in context["articles"])
+        return context
+
+
+class IssuePrintView(VisibleIssueMixin, View):
+    """The issue laid out like the printed bulletin, for the browser's print dialog."""
+
+    def get(self, request, year, number):
+        context = print_context(request, self.visible_issue())
+        return render(request, "issues/issue_print.html", context)
+
+
+class IssuePdfView(VisibleIssueMixin, View):
+    """The print layout as a PDF file to download."""
+
+    def get(self, request, year, number):
+        issue = self.visible_issue()
+        response = HttpResponse(render_pdf(request, issue), content_type="application/pdf")
+        filename = f"{issue.year}年第{issue.number}期.pdf"
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+        response["Cache-Control"] = "private, no-store"
+        return response

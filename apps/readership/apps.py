@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ReadershipConfig(AppConfig):
+    name = "apps.readership"
+    verbose_name = "阅读统计"

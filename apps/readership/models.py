@@ -1,0 +1,52 @@
+from django.conf import settings
+from django.db import models
+
+from apps.articles.models import Article
+from apps.issues.models import Issue
+
+
+class Reading(models.Model):
+    """A subscriber's first and last opening of an issue (article empty) or of an article."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="readings",
+        verbose_name="读者",
+    )
+    issue = models.ForeignKey(
+        Issue, on_delete=models.CASCADE, related_name="readings", verbose_name="期刊"
+    )
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="readings",
+        verbose_name="文章",
+    )
+    first_read_at = models.DateTimeField("首次阅读")
+    last_read_at = models.DateTimeField("最近阅读", db_index=True)
+    count = models.PositiveIntegerField("阅读次数", default=1)
+
+    class Meta:
+        # The table keeps the name it had when readership was part of the subscribers app.
+        db_table = "subscribers_reading"
+        ordering = ["-last_read_at"]
+        verbose_name = "阅读记录"
+        verbose_name_plural = "阅读记录"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "issue"],
+                condition=models.Q(article__isnull=True),
+                name="subscribers_reading_one_row_per_issue",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "article"],
+                condition=models.Q(article__isnull=False),
+                name="subscribers_reading_one_row_per_article",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.article or self.issue}"

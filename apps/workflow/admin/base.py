@@ -1,0 +1,251 @@
+import itertools
+
+from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_POST
+from simple_history.admin import SimpleHistoryAdmin
+
+from apps.workflow import steps
+from apps.workflow.forms import ConcurrentEditForm
+from apps.workflow.history import compare_versions
+from apps.workflow.models import TransitionLog
+from apps.workflow.roles import is_reviewer, may_edit, visible_to_staff
+
+
+class WorkflowAdmin(SimpleHistoryAdmin):
+    """Admin for a workflow model: state buttons, role-based editing, history, preview.
+
+    Subclasses set `preview_template` and implement `preview_context(obj)`.
+    """
+
+    form = ConcurrentEditForm
+    change_form_template = "admin/workflow/change_form.html"
+    object_history_list_template = "admin/workflow/object_history_list.html"
+    # Changed only by the editorial steps (apps.workflow.steps), never by a form.
+    workflow_fields = ("status", "published_at")
+    preview_template = None
+
+    # --- who sees and edits what ---
+
+    def get_queryset(self, request):
+        return visible_to_staff(request.user, super().get_queryset(request))
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or may_edit(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or obj.status == obj.Status.DRAFT)
+
+    def get_actions(self, request):
+        # Bulk deletion would skip the per-object rule above (only drafts may be deleted).
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), *self.workflow_fields)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        else:
+            # Only what the form shows may change. This matters for restoring an old version:
+            # its state, numbers and version counter stay those of the current row.
+            current = type(obj)._default_manager.get(pk=obj.pk)
+            for field in obj._meta.concrete_fields:
+                if field.name not in form.cleaned_data and not field.primary_key:
+                    setattr(obj, field.attname, getattr(current, field.attname))
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+        self.after_save(obj)
+
+    def after_save(self, obj):
+        """Hook for work that follows a saved change (search indexing)."""
+
+    def set_history_delta_changes(self, request, historical_records, **kwargs):
+        super().set_history_delta_changes(request, historical_records, **kwargs)
+        # Newest first: each record's predecessor is the next one, for the compare link.
+        for newer, older in itertools.pairwise(historical_records):
+            newer.previous_version_id = older.pk
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Viewing an old version needs the right to see the object now (editors do not see
+        # others' drafts); restoring is editing it, so the rules of its current state apply.
+        current = self.get_object(request, object_id)
+        if current is None:
+            raise PermissionDenied
+        if request.method == "POST" and not self.has_change_permission(request, current):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request, obj=None):
+        current = self.get_object(request, str(obj.pk)) if obj is not None else None
+        return current is None or not self.has_change_permission(request, current)
+
+    # --- the change form: transitions, log, preview ---
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        context = dict(extra_context or {})
+        if obj is not None:
+            context.update(
+                transitions=steps.available_transitions(obj, request.user),
+                transition_log=self.transition_log(obj),
+                status_label=obj.get_status_display(),
+                preview_url=self.admin_url("preview", obj),
+                now=timezone.localtime(),
+            )
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def transition_log(self, obj):
+        return TransitionLog.objects.filter(
+            content_type=ContentType.objects.get_for_model(self.model), object_id=obj.pk
+        ).select_related("by")
+
+    def admin_url(self, view, obj):
+        opts = self.model._meta
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=[obj.pk])
+
+    def get_urls(self):
+        opts = self.model._meta
+        prefix = f"{opts.app_label}_{opts.model_name}"
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/transition/<str:name>/",
+                wrap(require_POST(self.transition_view)),
+                name=f"{prefix}_transition",
+            ),
+            path("<path:object_id>/preview/", wrap(self.preview_view), name=f"{prefix}_preview"),
+            path(
+                "<path:object_id>/history/compare/",
+                wrap(self.compare_view),
+                name=f"{prefix}_compare",
+            ),
+            *super().get_urls(),
+        ]
+
+    def transition_view(self, request, object_id, name):
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            raise PermissionDenied
+        at = self._scheduled_time(request.POST.get("at", ""))
+        try:
+            steps.perform(obj, name, by=request.user, comment=request.POST.get("comment"), at=at)
+        except steps.TransitionNotAllowed as error:
+            raise PermissionDenied(str(error)) from error
+        except steps.AlreadyDone as error:
+            self.message_user(request, str(error), messages.INFO)
+        except steps.TransitionRefused as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            label = steps.get_transition(self.model, name).label
+            self.message_user(request, f"已{label}：{obj}", messages.SUCCESS)
+        return HttpResponseRedirect(self.admin_url("change", obj))
+
+    @staticmethod
+    def _scheduled_time(value):
+        try:
+            parsed = parse_datetime(value) if value else None
+        except ValueError:  # well formed but impossible, e.g. month 13: treated as missing
+            parsed = None
+        if parsed is not None and timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed)
+        return parsed
+
+    def preview_view(self, request, object_id):
+        obj = self.get_object(request, object_id)
+        if obj is None or not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        context = {"preview": True, **self.preview_context(request, obj)}
+        return render(request, self.preview_template, context)
+
+    def preview_context(self, request, obj):
+        raise NotImplementedError
+
+    def compare_view(self, request, object_id):
+        obj = self.get_object(request, object_id)
+        if obj is None or not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        versions = obj.history.select_related("history_user")
+        old = versions.filter(pk=request.GET.get("old")).first()
+        new = versions.filter(pk=request.GET.get("new")).first()
+        if old is None or new is None:
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": obj,
+            "title": f"比较版本：{obj}",
+            "old": old,
+            "new": new,
+            "changes": compare_versions(old, new),
+        }
+        return TemplateResponse(request, "admin/workflow/compare.html", context)
+
+
+@admin.register(TransitionLog)
+class TransitionLogAdmin(admin.ModelAdmin):
+    list_display = (
+        "at",
+        "object_link",
+        "transition_label",
+        "from_label",
+        "to_label",
+        "by",
+        "comment",
+    )
+    list_filter = (
+        ("by", admin.RelatedOnlyFieldListFilter),
+        "content_type",
+        "at",
+        "transition_label",
+    )
+    list_select_related = ("by", "content_type")
+    search_fields = ("object_repr", "comment")
+    date_hierarchy = "at"
+
+    @admin.display(description="对象")
+    def object_link(self, log):
+        return log.object_repr
+
+    @admin.display(description="原状态")
+    def from_label(self, log):
+        return log.from_label
+
+    @admin.display(description="新状态")
+    def to_label(self, log):
+        return log.to_label
+
+    def get_queryset(self, request):
+        logs = super().get_queryset(request)
+        user = request.user
+        if all(is_reviewer(user, model) for model in steps.TRANSITIONS):
+            return logs
+        # Editors see the steps of their own issues and articles, not of others' drafts.
+        own = Q(by=user)
+        for model in steps.TRANSITIONS:
+            own |= Q(
+                content_type=ContentType.objects.get_for_model(model),
+                object_id__in=model.objects.filter(created_by=user).values("pk"),
+            )
+        return logs.filter(own)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

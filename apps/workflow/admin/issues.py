@@ -1,0 +1,97 @@
+from django.contrib import admin
+from django.db import models
+from django.utils import timezone
+
+from apps.articles.models import Article
+from apps.core.forms import ReencodedImageField
+from apps.issues.models import Issue
+from apps.workflow.admin.base import WorkflowAdmin
+from apps.workflow.roles import is_reviewer, visible_to_staff
+
+
+class ArticleInline(admin.TabularInline):
+    """The issue's table of contents; articles are edited, and moved, on their own pages."""
+
+    model = Article
+    fields = ("section", "position", "title", "visibility", "status")
+    readonly_fields = fields
+    ordering = ("section__order", "section", "position")
+    show_change_link = True
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        articles = super().get_queryset(request).select_related("section")
+        return visible_to_staff(request.user, articles)
+
+
+class PublicationFilter(admin.SimpleListFilter):
+    title = "发布情况"
+    parameter_name = "publication"
+
+    def lookups(self, request, model_admin):
+        return [("scheduled", "定时发布（尚未上线）"), ("live", "已上线")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "scheduled":
+            return queryset.filter(status=Issue.Status.PUBLISHED, published_at__gt=now)
+        if self.value() == "live":
+            return queryset.filter(status=Issue.Status.PUBLISHED, published_at__lte=now)
+        return queryset
+
+
+@admin.register(Issue)
+class IssueAdmin(WorkflowAdmin):
+    list_display = ("__str__", "title", "status", "publication_time", "article_count")
+    list_filter = ("status", PublicationFilter, "year")
+    search_fields = ("title", "year", "number", "total_number")
+    ordering = ("-year", "-number")
+    formfield_overrides = {models.ImageField: {"form_class": ReencodedImageField}}
+    fieldsets = (
+        (None, {"fields": ("year", "number", "total_number", "title", "cover", "edit_version")}),
+        ("编者的话", {"fields": ("editor_note",)}),
+        (
+            "发布",
+            {
+                "fields": (
+                    "status",
+                    "published_at",
+                    "went_live_at",
+                    "created_by",
+                    "created_at",
+                    "updated_by",
+                    "updated_at",
+                )
+            },
+        ),
+    )
+    readonly_fields = ("went_live_at", "created_by", "created_at", "updated_by", "updated_at")
+    inlines = [ArticleInline]
+    preview_template = "issues/issue_detail.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(article_total=models.Count("articles"))
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        # The running number is the chief editor's to set; otherwise publishing assigns it.
+        return fields if is_reviewer(request.user, Issue) else (*fields, "total_number")
+
+    @admin.display(description="文章数", ordering="article_total")
+    def article_count(self, issue):
+        return issue.article_total
+
+    @admin.display(description="发布时间", ordering="published_at")
+    def publication_time(self, issue):
+        if issue.published_at is None:
+            return "—"
+        label = f"{timezone.localtime(issue.published_at):%Y-%m-%d %H:%M}"
+        if issue.status == Issue.Status.PUBLISHED and issue.published_at > timezone.now():
+            return f"定时：{label}"
+        return label
+
+    def preview_context(self, request, issue):
+        articles = visible_to_staff(request.user, issue.articles.for_contents())
+        return {"issue": issue, "articles": articles}

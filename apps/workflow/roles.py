@@ -1,0 +1,53 @@
+"""Who does what in the back office: reviewers, and authors of their own drafts."""
+
+from django.db import models
+
+from apps.issues.models import Issue
+
+
+def is_reviewer(user, model) -> bool:
+    """Return whether `user` reviews `model` (approves, returns, publishes, edits anything)."""
+    opts = model._meta
+    return (
+        user.is_active
+        and user.is_staff
+        and user.has_perm(f"{opts.app_label}.review_{opts.model_name}")
+    )
+
+
+def may_change_model(user, model) -> bool:
+    opts = model._meta
+    return (
+        user.is_active
+        and user.is_staff
+        and user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+    )
+
+
+def is_author(user, obj) -> bool:
+    """Return whether `user` created `obj` and may still change objects of its kind."""
+    return may_change_model(user, type(obj)) and obj.created_by_id == user.pk
+
+
+def may_edit(user, obj) -> bool:
+    """Return whether `user` may change `obj`'s content: reviewers always, authors their drafts."""
+    if not may_change_model(user, type(obj)):
+        return False
+    if is_reviewer(user, type(obj)):
+        return True
+    return obj.status == obj.Status.DRAFT and obj.created_by_id == user.pk
+
+
+def visible_to_staff(user, rows):
+    """Narrow `rows` (issues or articles) to what `user` sees in the back office.
+
+    Reviewers see everything. Editors see their own work and what is published; issues still
+    being drafted are shared too, so that editors can place their articles in them.
+    """
+    model = rows.model
+    if is_reviewer(user, model):
+        return rows
+    shared = {model.Status.PUBLISHED}
+    if model is Issue:
+        shared.add(Issue.Status.DRAFT)
+    return rows.filter(models.Q(created_by=user) | models.Q(status__in=shared))

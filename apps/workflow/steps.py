@@ -1,0 +1,366 @@
+"""The editorial steps: the only code that changes the `status` of issues and articles.
+
+One function per step (`submit_article`, `publish_issue`, `withdraw_issue` …): who publishes
+an issue is answered by reading `publish_issue`. Every step goes through `_take`, which checks
+the role, locks the row, re-checks its state, applies the step's effect, saves and writes the
+log row in one transaction. The admin's buttons are data (`TRANSITIONS`), each naming its
+step; the admin, `publish_due` and the tests call the same functions.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from apps.articles.models import Article
+from apps.issues.models import Issue
+from apps.search.indexing import refresh_on_commit
+from apps.workflow.models import TransitionLog
+from apps.workflow.roles import is_author, is_reviewer
+
+# Who may take a step: the author of a draft (or a reviewer), or reviewers only.
+AUTHOR = "author"
+REVIEWER = "reviewer"
+
+MAX_COMMENT = 2000  # the form's textarea says the same
+# simple-history keeps a short "reason" with each version; the full comment is in the log.
+HISTORY_REASON_LENGTH = 100
+
+
+class TransitionNotAllowed(Exception):
+    """The user may not take this step on this object in its current state."""
+
+
+class TransitionRefused(Exception):
+    """The step is allowed but its conditions are not met; the message says why."""
+
+
+class AlreadyDone(TransitionRefused):
+    """The object is already where the step leads (a double click or a retry)."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: tuple[str, ...]
+    target: str
+    who: str
+    step: Callable | None = None
+    needs_comment: bool = False
+    needs_time: bool = False
+
+
+# --- Articles --------------------------------------------------------------------------------
+
+
+def submit_article(article, *, by, comment=""):
+    """Send a draft article to the reviewers."""
+    return _take(article, ARTICLE_SUBMIT, by=by, comment=comment)
+
+
+def approve_article(article, *, by, comment=""):
+    """Approve an article in review; it is published with its issue."""
+    return _take(article, ARTICLE_APPROVE, by=by, comment=comment)
+
+
+def send_back_article(article, *, by, comment):
+    """Return an article in review to its author, with the reason."""
+    return _take(article, ARTICLE_SEND_BACK, by=by, comment=comment)
+
+
+def reopen_article(article, *, by, comment=""):
+    """Take an approved article back to draft for further changes."""
+    return _take(article, ARTICLE_REOPEN, by=by, comment=comment)
+
+
+# --- Issues ----------------------------------------------------------------------------------
+
+
+def submit_issue(issue, *, by, comment=""):
+    """Send a draft issue to the reviewers."""
+    return _take(issue, ISSUE_SUBMIT, by=by, comment=comment)
+
+
+def send_back_issue(issue, *, by, comment):
+    """Return an issue in review to its author, with the reason."""
+    return _take(issue, ISSUE_SEND_BACK, by=by, comment=comment)
+
+
+def publish_issue(issue, *, by, at: datetime | None = None, comment=""):
+    """Publish an issue in review now, or at the future time `at`.
+
+    Every article of the issue must be approved; they are published with it, the issue gets
+    the next total number unless it has one, and all of it happens in one transaction. Readers
+    see the issue from `published_at` on (apps.issues: `Issue.live_q`).
+    """
+    if at is not None:
+        return schedule_issue(issue, by=by, at=at, comment=comment)
+    return _take(issue, ISSUE_PUBLISH, by=by, comment=comment, effect=_publish_now)
+
+
+def schedule_issue(issue, *, by, at, comment=""):
+    """Publish an issue in review at the future time `at` (the 定时发布 button)."""
+    return _take(issue, ISSUE_SCHEDULE, by=by, comment=comment, effect=_schedule, at=at)
+
+
+def withdraw_issue(issue, *, by, comment):
+    """Take a published issue away from readers, with the reason."""
+    return _take(issue, ISSUE_WITHDRAW, by=by, comment=comment)
+
+
+def reopen_issue(issue, *, by, comment=""):
+    """Take a withdrawn issue back to draft; its articles return to approved."""
+    return _take(issue, ISSUE_REOPEN, by=by, comment=comment, effect=_unpublish_articles)
+
+
+# The states each step leaves from and leads to.
+ARTICLE, ISSUE = Article.Status, Issue.Status
+ARTICLE_SUBMIT = Transition(
+    "submit", "提交审核", (ARTICLE.DRAFT,), ARTICLE.REVIEW, AUTHOR, submit_article
+)
+ARTICLE_APPROVE = Transition(
+    "approve", "审核通过", (ARTICLE.REVIEW,), ARTICLE.APPROVED, REVIEWER, approve_article
+)
+ARTICLE_SEND_BACK = Transition(
+    "send_back",
+    "退回修改",
+    (ARTICLE.REVIEW,),
+    ARTICLE.DRAFT,
+    REVIEWER,
+    send_back_article,
+    needs_comment=True,
+)
+ARTICLE_REOPEN = Transition(
+    "reopen", "重新打开", (ARTICLE.APPROVED,), ARTICLE.DRAFT, REVIEWER, reopen_article
+)
+ISSUE_SUBMIT = Transition("submit", "提交审核", (ISSUE.DRAFT,), ISSUE.REVIEW, AUTHOR, submit_issue)
+ISSUE_SEND_BACK = Transition(
+    "send_back",
+    "退回修改",
+    (ISSUE.REVIEW,),
+    ISSUE.DRAFT,
+    REVIEWER,
+    send_back_issue,
+    needs_comment=True,
+)
+ISSUE_PUBLISH = Transition(
+    "publish", "发布", (ISSUE.REVIEW,), ISSUE.PUBLISHED, REVIEWER, publish_issue
+)
+ISSUE_SCHEDULE = Transition(
+    "schedule",
+    "定时发布",
+    (ISSUE.REVIEW,),
+    ISSUE.PUBLISHED,
+    REVIEWER,
+    schedule_issue,
+    needs_time=True,
+)
+ISSUE_WITHDRAW = Transition(
+    "withdraw",
+    "撤回",
+    (ISSUE.PUBLISHED,),
+    ISSUE.WITHDRAWN,
+    REVIEWER,
+    withdraw_issue,
+    needs_comment=True,
+)
+ISSUE_REOPEN = Transition(
+    "reopen", "重新打开", (ISSUE.WITHDRAWN,), ISSUE.DRAFT, REVIEWER, reopen_issue
+)
+
+# The buttons of each model's change form, in this order.
+TRANSITIONS = {
+    Article: (ARTICLE_SUBMIT, ARTICLE_APPROVE, ARTICLE_SEND_BACK, ARTICLE_REOPEN),
+    Issue: (
+        ISSUE_SUBMIT,
+        ISSUE_SEND_BACK,
+        ISSUE_PUBLISH,
+        ISSUE_SCHEDULE,
+        ISSUE_WITHDRAW,
+        ISSUE_REOPEN,
+    ),
+}
+
+
+def available_transitions(obj, user) -> list[Transition]:
+    """Return the steps `user` may take on `obj` now, in the table's order."""
+    return [
+        transition
+        for transition in TRANSITIONS[type(obj)]
+        if obj.status in transition.sources and _has_role(user, obj, transition)
+    ]
+
+
+def get_transition(model, name) -> Transition:
+    for transition in TRANSITIONS[model]:
+        if transition.name == name:
+            return transition
+    raise TransitionNotAllowed(f"没有名为 {name} 的操作。")
+
+
+def perform(obj, name, *, by, comment="", at: datetime | None = None):
+    """Take the step named `name` (a button of the change form) on `obj` as user `by`."""
+    transition = get_transition(type(obj), name)
+    details = {"at": at} if transition.needs_time else {}
+    return transition.step(obj, by=by, comment=comment, **details)
+
+
+# --- The one way a step is taken ---------------------------------------------------------------
+
+
+def _no_effect(subject, **details):
+    return set()
+
+
+def _take(obj, transition, *, by, comment="", effect=_no_effect, **details):
+    """Take `transition` on `obj` as `by`; return the updated object.
+
+    Raises TransitionNotAllowed (the user may not, or the state does not allow it),
+    TransitionRefused (a condition is not met) or AlreadyDone (nothing to do). `effect`
+    does what the step does besides changing the status and returns the fields it changed.
+    """
+    model = type(obj)
+    comment = (comment or "").strip()
+    if not _has_role(by, obj, transition):
+        raise TransitionNotAllowed("您没有执行此操作的权限。")
+    try:
+        with transaction.atomic():
+            subject = model.objects.select_for_update().get(pk=obj.pk)
+            _check_state(subject, transition)
+            if transition.needs_comment and not comment:
+                raise TransitionRefused(f"请填写{transition.label}的原因。")
+            if len(comment) > MAX_COMMENT:
+                raise TransitionRefused(f"意见不能超过 {MAX_COMMENT} 字，请精简后再提交。")
+            now = timezone.now()
+            from_status = subject.status
+            subject.status = transition.target
+            subject.updated_by = by
+            changed = {"status", "updated_by"} | effect(subject, by=by, now=now, **details)
+            _save(subject, by, changed, f"{transition.label} {comment}".strip())
+            _log(subject, transition, from_status, by, now, comment)
+    except IntegrityError as error:
+        # Two issues published at the same moment can reach for the same total number.
+        raise TransitionRefused("总期号与另一期冲突，请稍后重试。") from error
+    return subject
+
+
+def _has_role(user, obj, transition) -> bool:
+    """Return whether `user` may take `transition` on `obj`."""
+    if is_reviewer(user, type(obj)):
+        return True
+    return transition.who == AUTHOR and is_author(user, obj)
+
+
+def _check_state(subject, transition):
+    if subject.status in transition.sources:
+        return
+    if subject.status == transition.target:
+        raise AlreadyDone(f"「{subject}」已经是{subject.get_status_display()}状态。")
+    raise TransitionNotAllowed(
+        f"「{subject}」当前为{subject.get_status_display()}状态，不能{transition.label}。"
+    )
+
+
+def _save(subject, by, fields, reason):
+    subject._history_user = by
+    subject._change_reason = reason[:HISTORY_REASON_LENGTH]
+    subject.save(update_fields=fields)
+
+
+def _log(subject, transition, from_status, by, now, comment):
+    TransitionLog.objects.create(
+        content_type=ContentType.objects.get_for_model(type(subject)),
+        object_id=subject.pk,
+        object_repr=str(subject)[:200],
+        transition=transition.name,
+        transition_label=transition.label,
+        from_status=from_status,
+        to_status=subject.status,
+        by=by,
+        at=now,
+        comment=comment,
+    )
+
+
+# --- What issue steps do besides changing the status -------------------------------------------
+
+
+def _publish_now(issue, *, by, now):
+    return _publish(issue, by=by, when=now, now=now)
+
+
+def _schedule(issue, *, by, now, at):
+    if at is None:
+        raise TransitionRefused("请填写有效的定时发布日期和时间。")
+    if at <= now:
+        raise TransitionRefused("定时发布的时间必须晚于现在；如需立即发布，请使用「发布」。")
+    return _publish(issue, by=by, when=at, now=now)
+
+
+def _publish(issue, *, by, when, now):
+    articles = list(
+        Article.objects.select_for_update()
+        .filter(issue=issue)
+        .order_by("section__order", "position")
+    )
+    if not articles:
+        raise TransitionRefused("本期还没有文章，不能发布。")
+    pending = [article for article in articles if article.status != Article.Status.APPROVED]
+    if pending:
+        names = "、".join(f"《{a.title}》（{a.get_status_display()}）" for a in pending)
+        raise TransitionRefused(f"以下文章尚未审核通过，不能发布：{names}")
+    issue.published_at = when
+    issue.went_live_at = None
+    changed = {"published_at", "went_live_at"}
+    if issue.total_number is None:
+        highest = Issue.objects.aggregate(models.Max("total_number"))["total_number__max"]
+        issue.total_number = (highest or 0) + 1
+        changed.add("total_number")
+    _move_articles(articles, Article.Status.PUBLISHED, by=by, now=now, label="随期刊发布")
+    if when <= now:
+        transaction.on_commit(mark_live)
+    return changed
+
+
+def _unpublish_articles(issue, *, by, now):
+    articles = list(
+        Article.objects.select_for_update().filter(issue=issue, status=Article.Status.PUBLISHED)
+    )
+    _move_articles(articles, Article.Status.APPROVED, by=by, now=now, label="随期刊重新打开")
+    issue.published_at = None
+    return {"published_at"}
+
+
+def _move_articles(articles, target, *, by, now, label):
+    """Move an issue's articles along with it, each with its own log row and revision."""
+    step = Transition("with_issue", label, (), target, REVIEWER)
+    for article in articles:
+        from_status = article.status
+        article.status = target
+        article.updated_by = by
+        _save(article, by, {"status", "updated_by"}, label)
+        _log(article, step, from_status, by, now, "")
+    refresh_on_commit(article.pk for article in articles)
+
+
+# --- Issues that became visible -----------------------------------------------------------------
+
+
+def mark_live() -> list[int]:
+    """Record the time each issue became visible to readers, once per issue.
+
+    Idempotent and safe to run concurrently: the conditional update lets only one caller
+    claim an issue. Returns the ids of the issues claimed by this call.
+    """
+    now = timezone.now()
+    claimed = []
+    due = Issue.objects.live().filter(went_live_at__isnull=True)
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            if Issue.objects.filter(pk=pk, went_live_at__isnull=True).update(went_live_at=now):
+                claimed.append(pk)
+    return claimed
