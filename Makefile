@@ -64,9 +64,11 @@ bench: install-dev
 		|| { echo "wrk is missing: sudo apt-get install wrk" >&2; exit 1; }
 	$(BIN)/python benchmarks/bench.py
 
+# ruff, and import-linter's layers contract: the apps depend one way (pyproject.toml).
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install-dev
 	$(BIN)/ruff check --fix .

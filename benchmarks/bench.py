@@ -111,8 +111,12 @@ def targets():
     from apps.articles.models import Article, Industry
     from apps.issues.models import Issue
 
-    issue = Issue.objects.filter(status="published").order_by("-published_at").first()
-    article = Article.objects.filter(issue=issue, visibility="all").order_by("position").first()
+    issue = Issue.objects.filter(status=Issue.Status.PUBLISHED).order_by("-published_at").first()
+    article = (
+        Article.objects.filter(issue=issue, visibility=Article.Visibility.ALL)
+        .order_by("position")
+        .first()
+    )
     industry = Industry.objects.get(slug="new-materials")
     return [
         ("trivial view (/ping)", "/ping"),

@@ -102,15 +102,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions ------------------------------------------------------------------------
 
-# CACHE_URL like redis://127.0.0.1:6379/1 in production, so every worker shares one cache;
-# a per-process memory cache by default. Sessions are read from the cache, written through
-# to the database, so signing in survives a cache flush.
+# CACHE_URL like redis://127.0.0.1:6379/1 in production, so every worker shares one cache. Local
+# runs default to files under .cache/, shared by every process of the project (the server, a
+# worker, a shell), so a change made in one reaches the pages the others cache. Sessions are
+# read from the cache, written through to the database, so signing in survives a cache flush.
 if not DEBUG and not env.str("CACHE_URL", default=""):
     # With a per-process cache, a withdrawal or a suspension would reach only one worker.
     raise ImproperlyConfigured(
         "CACHE_URL must be set when DJANGO_DEBUG is off (e.g. redis://127.0.0.1:6379/0)."
     )
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://bulletin")}
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default=f"filecache://{BASE_DIR / '.cache' / 'django'}")
+}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "config.cache.RedisCache"
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -1,3 +1,8 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import Group
 
@@ -116,11 +121,78 @@ def subadmin_client(client, subadmin):
     return client
 
 
+LOCAL_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}
+# The production cache: Redis, through our backend. Database 15 is the tests' own.
+REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_CACHE = {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL}
+CACHE_URLS = {"locmem": "locmemcache://tests", "redis": REDIS_URL}
+
+
 @pytest.fixture(autouse=True)
-def empty_cache():
-    """Each test starts with an empty cache (cached pages, sessions)."""
+def empty_cache(settings):
+    """Each test starts with an empty cache of its own (cached pages, sessions)."""
     from django.core.cache import cache
 
+    settings.CACHES = {"default": LOCAL_CACHE}
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(params=["locmem", "redis"])
+def cache_kind(request, settings):
+    """Run the test with a per-process cache, then with the production cache (Redis)."""
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": REDIS_CACHE if request.param == "redis" else LOCAL_CACHE}
+    cache.clear()
+    yield request.param
+    cache.clear()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """Keep SQLite's test database in a file, so that another process can open it too."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        path = tmp_path_factory.mktemp("db") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(path)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def other_process(cache_kind):
+    """Run Python code in a separate `manage.py shell` on the test database and this test's
+    cache setting (as an administrator's shell, an import or another worker would)."""
+    from django.db import connection
+
+    database = connection.settings_dict
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{database['NAME']}"
+    else:
+        auth = database["USER"] + (f":{database['PASSWORD']}" if database["PASSWORD"] else "")
+        url = f"postgres://{auth}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+
+    def run(code):
+        environment = {
+            **os.environ,
+            "DJANGO_DEBUG": "1",
+            "DATABASE_URL": url,
+            "CACHE_URL": CACHE_URLS[cache_kind],
+        }
+        result = subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+            [sys.executable, "manage.py", "shell", "-c", code],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    return run

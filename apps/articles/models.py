@@ -146,3 +146,7 @@ class Article(EditTracked):
 
     def get_absolute_url(self):
         return reverse("reader:article", args=[self.pk])
+
+    @property
+    def is_leadership_only(self):
+        return self.visibility == self.Visibility.LEADERSHIP

@@ -89,6 +89,15 @@ class Issue(EditTracked):
     def get_absolute_url(self):
         return reverse("reader:issue", kwargs={"year": self.year, "number": self.number})
 
+    @property
+    def is_scheduled(self):
+        """Published for a time still to come."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
     @classmethod
     def live_q(cls, prefix: str = "") -> models.Q:
         """Return the condition for an issue readers see: published, and its time has come.

@@ -15,7 +15,7 @@ def refresh(article_ids) -> None:
     ids = list(article_ids)
     with transaction.atomic():
         SearchDocument.objects.filter(article_id__in=ids).delete()
-        published = Article.objects.filter(pk__in=ids, status="published")
+        published = Article.objects.filter(pk__in=ids, status=Article.Status.PUBLISHED)
         SearchDocument.objects.bulk_create(_document(a) for a in published.iterator())
 
 
@@ -31,7 +31,9 @@ def rebuild() -> int:
         SearchDocument.objects.all().delete()
         count = 0
         batch = []
-        for article in Article.objects.filter(status="published").iterator(chunk_size=BATCH):
+        for article in Article.objects.filter(status=Article.Status.PUBLISHED).iterator(
+            chunk_size=BATCH
+        ):
             batch.append(_document(article))
             if len(batch) == BATCH:
                 count += len(SearchDocument.objects.bulk_create(batch))

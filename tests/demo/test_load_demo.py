@@ -32,7 +32,7 @@ def test_load_demo_builds_the_sample_issue_and_is_idempotent():
     output = load_demo()
 
     issue = Issue.objects.get()
-    assert (issue.year, issue.number, issue.status) == (2023, 12, "published")
+    assert (issue.year, issue.number, issue.status) == (2023, 12, Issue.Status.PUBLISHED)
     assert "升级改版《许昌竞争情报快递》" in issue.editor_note
     articles = {a.title: a for a in issue.articles.select_related("section")}
     assert len(articles) == 4
@@ -53,9 +53,9 @@ def test_demo_accounts_sign_in_with_the_demo_password():
         assert f"  {username}" in output
     assert authenticate(username="13800000001", password="xuchang-demo").username == "leader"
     enterprise = Subscriber.objects.get(user__username="enterprise")
-    assert enterprise.kind == "enterprise"
+    assert enterprise.kind == Subscriber.Kind.ENTERPRISE
     assert {i.name for i in enterprise.industries.all()} == {"新材料", "智能装备"}
-    assert Subscriber.objects.get(user__username="leader").kind == "leadership"
+    assert Subscriber.objects.get(user__username="leader").kind == Subscriber.Kind.LEADERSHIP
     assert not Subscriber.objects.get(user__username="expired").is_current()
 
 

@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from apps.articles.models import Article
 from apps.feedback.models import Feedback
 from apps.feedback.submission import RATE_LIMIT
 from tests.factories import ArticleFactory, IssueFactory, StaffFactory, SubscriberFactory
@@ -12,7 +13,7 @@ URL = reverse("reader:feedback")
 
 def test_feedback_about_an_article(client, enterprise):
     article = ArticleFactory(
-        issue=IssueFactory(visible=True), status="published", title="扫地机器人"
+        issue=IssueFactory(visible=True), status=Article.Status.PUBLISHED, title="扫地机器人"
     )
     client.force_login(enterprise)
     page = client.get(URL, {"article": article.pk}).content.decode()
@@ -29,11 +30,11 @@ def test_feedback_about_an_article(client, enterprise):
         article.issue,
     )
     assert feedback.message == "希望多介绍许昌本地企业。"
-    assert feedback.status == "new"
+    assert feedback.status == Feedback.Status.NEW
 
 
 def test_article_page_links_to_feedback(client, enterprise):
-    article = ArticleFactory(issue=IssueFactory(visible=True), status="published")
+    article = ArticleFactory(issue=IssueFactory(visible=True), status=Article.Status.PUBLISHED)
     client.force_login(enterprise)
     page = client.get(article.get_absolute_url()).content.decode()
     assert f"{URL}?article={article.pk}" in page
@@ -79,7 +80,9 @@ def test_a_subscriber_never_sees_anothers_messages(client, enterprise):
 
 def test_feedback_about_something_the_reader_may_not_see_is_404(client, enterprise):
     secret = ArticleFactory(
-        issue=IssueFactory(visible=True), status="published", visibility="leadership"
+        issue=IssueFactory(visible=True),
+        status=Article.Status.PUBLISHED,
+        visibility=Article.Visibility.LEADERSHIP,
     )
     client.force_login(enterprise)
     assert client.get(URL, {"article": secret.pk}).status_code == 404
@@ -96,11 +99,13 @@ def test_staff_inbox_reply_reaches_the_subscriber(client, enterprise):
     inbox = client.get(reverse("admin:feedback_feedback_changelist")).content.decode()
     assert "能否增加PDF下载？" in inbox
     url = reverse("admin:feedback_feedback_change", args=[feedback.pk])
-    response = client.post(url, {"status": "handled", "assignee": "", "reply": "下一版就有。"})
+    response = client.post(
+        url, {"status": Feedback.Status.HANDLED, "assignee": "", "reply": "下一版就有。"}
+    )
     assert response.status_code == 302
     feedback.refresh_from_db()
     assert (feedback.status, feedback.assignee, feedback.reply) == (
-        "handled",
+        Feedback.Status.HANDLED,
         staff,
         "下一版就有。",
     )

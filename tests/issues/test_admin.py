@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from apps.articles.models import Section
+from apps.articles.models import Article, Section
 from apps.issues.models import Issue
 from tests.factories import ArticleFactory, IssueFactory, UserFactory
 
@@ -32,7 +32,7 @@ def issue_form(**overrides):
         "total_number": "",
         "title": "新能源汽车专刊",
         "editor_note": "<p>编者按</p>",
-        "status": "draft",
+        "status": Issue.Status.DRAFT,
         "published_at_0": "",
         "published_at_1": "",
         "articles-TOTAL_FORMS": "0",
@@ -79,14 +79,14 @@ def test_rich_text_fields_use_ckeditor_5(admin_client_):
 def test_article_changelist_filters_and_searches(admin_client_):
     issue = IssueFactory()
     ArticleFactory(issue=issue, title="扫地机器人拿下订单", source="深圳特区报")
-    ArticleFactory(issue=issue, title="生成式人工智能", status="review")
+    ArticleFactory(issue=issue, title="生成式人工智能", status=Article.Status.REVIEW)
     url = reverse("admin:articles_article_changelist")
 
     page = admin_client_.get(url, {"q": "深圳特区报"}).content.decode()
     assert "扫地机器人拿下订单" in page
     assert "生成式人工智能" not in page
 
-    page = admin_client_.get(url, {"status__exact": "review"}).content.decode()
+    page = admin_client_.get(url, {"status__exact": Article.Status.REVIEW}).content.decode()
     assert "生成式人工智能" in page
     assert "扫地机器人拿下订单" not in page
     filters = re.findall(r'data-filter-title="([^"]+)"', page)

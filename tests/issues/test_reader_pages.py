@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from apps.articles.models import Industry, Section
+from apps.articles.models import Article, Industry, Section
+from apps.issues.models import Issue
 from tests.factories import ArticleFactory, IssueFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,18 +18,18 @@ def issue():
     trends = Section.objects.get(slug="industry-trends")
     materials = Industry.objects.get(slug="new-materials")
     first = ArticleFactory(
-        issue=issue, section=general, position=1, status="published", title="第一篇"
+        issue=issue, section=general, position=1, status=Article.Status.PUBLISHED, title="第一篇"
     )
     ArticleFactory(
         issue=issue,
         section=general,
         position=2,
-        status="published",
+        status=Article.Status.PUBLISHED,
         title="领导专阅",
-        visibility="leadership",
+        visibility=Article.Visibility.LEADERSHIP,
     )
     third = ArticleFactory(
-        issue=issue, section=trends, position=1, status="published", title="第三篇"
+        issue=issue, section=trends, position=1, status=Article.Status.PUBLISHED, title="第三篇"
     )
     first.industries.set([materials])
     third.industries.set([materials])
@@ -88,7 +89,7 @@ def test_industry_map_counts_only_readable_articles(client_for, enterprise, lead
 
 def test_industry_page_lists_newest_first_and_404_for_unknown(client_for, enterprise, issue):
     newer = IssueFactory(visible=True, year=2024, number=6)
-    ArticleFactory(issue=newer, status="published", title="更新的一篇").industries.set(
+    ArticleFactory(issue=newer, status=Article.Status.PUBLISHED, title="更新的一篇").industries.set(
         Industry.objects.filter(slug="new-materials")
     )
     client = client_for(enterprise)
@@ -99,9 +100,9 @@ def test_industry_page_lists_newest_first_and_404_for_unknown(client_for, enterp
 
 def test_archive_filters_by_year_and_industry_without_leaking(client_for, enterprise, issue):
     other = IssueFactory(visible=True, year=2023, number=2)
-    ArticleFactory(issue=other, status="published", visibility="leadership").industries.set(
-        Industry.objects.filter(slug="food")
-    )
+    ArticleFactory(
+        issue=other, status=Article.Status.PUBLISHED, visibility=Article.Visibility.LEADERSHIP
+    ).industries.set(Industry.objects.filter(slug="food"))
     client = client_for(enterprise)
     response = client.get(reverse("reader:issues"), {"year": "2023"})
     assert list(response.context["issues"]) == [other]
@@ -146,7 +147,7 @@ def test_pdf_download_has_chinese_text(client_for, enterprise, issue):
 
 
 def test_pdf_of_an_invisible_issue_is_404(client_for, enterprise):
-    IssueFactory(status="draft", year=2024, number=7)
+    IssueFactory(status=Issue.Status.DRAFT, year=2024, number=7)
     assert (
         client_for(enterprise).get(reverse("reader:issue_pdf", args=[2024, 7])).status_code == 404
     )
@@ -167,7 +168,10 @@ def test_reader_pages_run_a_fixed_number_of_queries(
     sections = list(Section.objects.all())
     for index in range(size):
         article = ArticleFactory(
-            issue=issue, status="published", position=index + 1, section=sections[index % 5]
+            issue=issue,
+            status=Article.Status.PUBLISHED,
+            position=index + 1,
+            section=sections[index % 5],
         )
         article.industries.set(industries[: 1 + index % 12])
     enterprise.subscriber.industries.set(industries)
@@ -205,7 +209,7 @@ def test_cached_pages_change_as_soon_as_an_edit_is_saved(
     data = {
         "title": "改过的标题", "subtitle": "", "source": "", "author": "",
         "edit_version": article.version, "issue": issue.pk, "section": article.section_id,
-        "position": article.position, "visibility": "all", "summary": "",
+        "position": article.position, "visibility": Article.Visibility.ALL, "summary": "",
         "body": "<p>更正后的正文</p>",
     }  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):

@@ -8,7 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from apps.articles.models import Article
 from apps.readership.models import Reading
+from apps.subscribers.models import Subscriber
 from tests.factories import ArticleFactory, IssueFactory, StaffFactory, SubscriberFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,8 +19,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def issue():
     issue = IssueFactory(visible=True)
-    ArticleFactory(issue=issue, status="published", title="甲文", position=1)
-    ArticleFactory(issue=issue, status="published", title="乙文", position=2)
+    ArticleFactory(issue=issue, status=Article.Status.PUBLISHED, title="甲文", position=1)
+    ArticleFactory(issue=issue, status=Article.Status.PUBLISHED, title="乙文", position=2)
     return issue
 
 
@@ -51,8 +53,12 @@ def test_staff_reading_is_not_recorded(client, issue, staff):
 
 def test_readership_page_counts_and_shows_who_has_not_read(client, issue, leader):
     first, second = issue.articles.order_by("position")
-    SubscriberFactory(kind="leadership", user__username="leader2", user__last_name="未读者")
-    firm = SubscriberFactory(kind="enterprise", region="changge", user__username="firm9").user
+    SubscriberFactory(
+        kind=Subscriber.Kind.LEADERSHIP, user__username="leader2", user__last_name="未读者"
+    )
+    firm = SubscriberFactory(
+        kind=Subscriber.Kind.ENTERPRISE, region=Subscriber.Region.CHANGGE, user__username="firm9"
+    ).user
     for reader, articles in [(leader, [first, second]), (firm, [first])]:
         client.force_login(reader)
         client.get(issue.get_absolute_url())

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from apps.articles.models import Article, Industry, Section
+from apps.issues.models import Issue
 from apps.search.indexing import refresh
 from apps.workflow import steps
 from tests.factories import ArticleFactory, IssueFactory
@@ -23,7 +24,7 @@ def sample(settings):
     issue = IssueFactory(visible=True, year=2024, number=3)
     extra = ArticleFactory(
         issue=issue,
-        status="published",
+        status=Article.Status.PUBLISHED,
         title="许昌新能源汽车产业链加快成形",
         body="<p>本市新能源汽车零部件企业增至40家，动力电池项目投产。</p>",
         section=Section.objects.get(slug="industry-trends"),
@@ -73,11 +74,14 @@ def test_results_are_highlighted_and_ranked(client, enterprise, sample):
 def test_search_sees_only_what_the_reader_may_read(client, enterprise, leader, sample):
     issue = sample
     ArticleFactory(
-        issue=issue, status="published", title="领导参阅：氢能规划", visibility="leadership"
+        issue=issue,
+        status=Article.Status.PUBLISHED,
+        title="领导参阅：氢能规划",
+        visibility=Article.Visibility.LEADERSHIP,
     )
-    ArticleFactory(issue=issue, status="approved", title="待发布：氢能补贴")
-    draft_issue = IssueFactory(status="draft", number=9)
-    ArticleFactory(issue=draft_issue, status="published", title="草稿期：氢能示范")
+    ArticleFactory(issue=issue, status=Article.Status.APPROVED, title="待发布：氢能补贴")
+    draft_issue = IssueFactory(status=Issue.Status.DRAFT, number=9)
+    ArticleFactory(issue=draft_issue, status=Article.Status.PUBLISHED, title="草稿期：氢能示范")
     refresh(Article.objects.values_list("pk", flat=True))
 
     client.force_login(enterprise)
@@ -130,9 +134,9 @@ def test_anonymous_is_sent_to_login(client):
 def test_index_follows_publish_edit_and_withdraw(
     client, reviewer, enterprise, django_capture_on_commit_callbacks
 ):
-    issue = IssueFactory(status="review", number=20)
+    issue = IssueFactory(status=Issue.Status.REVIEW, number=20)
     article = ArticleFactory(
-        issue=issue, status="approved", title="发制品出口", body="<p>假发出口增长</p>"
+        issue=issue, status=Article.Status.APPROVED, title="发制品出口", body="<p>假发出口增长</p>"
     )
     client.force_login(enterprise)
     assert titles(client.get(URL, {"q": "假发"})) == []
@@ -147,7 +151,7 @@ def test_index_follows_publish_edit_and_withdraw(
     data = {
         "title": article.title, "subtitle": "", "source": "", "author": "",
         "edit_version": article.version, "issue": issue.pk, "section": article.section_id,
-        "position": article.position, "visibility": "all", "summary": "",
+        "position": article.position, "visibility": Article.Visibility.ALL, "summary": "",
         "body": "<p>发制品电商销售增长</p>",
     }  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
@@ -178,7 +182,7 @@ def test_broad_queries_rank_the_newest_matches(client, enterprise, monkeypatch):
     monkeypatch.setattr("apps.reader.views.search.CANDIDATES", 2)
     for number, title in [(1, "旧：氢能"), (2, "中：氢能"), (3, "新：氢能氢能")]:
         article = ArticleFactory(issue=IssueFactory(visible=True, number=number), title=title)
-        article.status = "published"
+        article.status = Article.Status.PUBLISHED
         article.save()
         article.issue.published_at = article.issue.published_at.replace(day=number)
         article.issue.save()
@@ -195,7 +199,9 @@ def test_search_runs_a_fixed_number_of_queries(
 ):
     issue = IssueFactory(visible=True, number=40)
     for index in range(matches):
-        ArticleFactory(issue=issue, status="published", position=index + 1, title=f"储能{index}")
+        ArticleFactory(
+            issue=issue, status=Article.Status.PUBLISHED, position=index + 1, title=f"储能{index}"
+        )
     refresh(Article.objects.values_list("pk", flat=True))
     client.force_login(enterprise)
     client.get(URL, {"q": "储能"})  # the session reaches the cache
@@ -209,7 +215,9 @@ def test_search_runs_a_fixed_number_of_queries(
 def test_pages_keep_the_query_and_filters(client, enterprise):
     issue = IssueFactory(visible=True, number=41)
     for index in range(12):
-        ArticleFactory(issue=issue, status="published", position=index + 1, title=f"氢能{index}")
+        ArticleFactory(
+            issue=issue, status=Article.Status.PUBLISHED, position=index + 1, title=f"氢能{index}"
+        )
     refresh(Article.objects.values_list("pk", flat=True))
     client.force_login(enterprise)
     page = client.get(URL, {"q": "氢能", "year": "2024"}).content.decode()

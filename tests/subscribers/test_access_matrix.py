@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.articles.models import Article
+from apps.issues.models import Issue
 from apps.subscribers.models import Subscriber
 from tests.factories import ArticleFactory, IssueFactory, StaffFactory, SubscriberFactory
 
@@ -19,12 +20,17 @@ CONTENT = ["visible", "draft", "leadership"]
 @pytest.fixture
 def content():
     issue = IssueFactory(visible=True)
-    draft_issue = IssueFactory(status="draft")
+    draft_issue = IssueFactory(status=Issue.Status.DRAFT)
     return {
-        "visible": ArticleFactory(issue=issue, status="published", title="公开文章"),
-        "draft": ArticleFactory(issue=draft_issue, status="published", title="草稿期文章"),
+        "visible": ArticleFactory(issue=issue, status=Article.Status.PUBLISHED, title="公开文章"),
+        "draft": ArticleFactory(
+            issue=draft_issue, status=Article.Status.PUBLISHED, title="草稿期文章"
+        ),
         "leadership": ArticleFactory(
-            issue=issue, status="published", title="领导参阅", visibility="leadership"
+            issue=issue,
+            status=Article.Status.PUBLISHED,
+            title="领导参阅",
+            visibility=Article.Visibility.LEADERSHIP,
         ),
     }
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.articles.models import Industry
+from apps.subscribers.models import Subscriber
 from tests.factories import PASSWORD, StaffFactory, SubscriberFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ def test_profile_shows_the_period_and_saves_followed_industries(client, enterpri
         "industries": [i.pk for i in chosen],
         "notify_by_email": "",
         # Fields a subscriber may not change; they must be ignored.
-        "kind": "leadership",
+        "kind": Subscriber.Kind.LEADERSHIP,
         "organization": "别的单位",
         "valid_until": "2099-12-31",
     }
@@ -33,7 +34,7 @@ def test_profile_shows_the_period_and_saves_followed_industries(client, enterpri
     subscription.refresh_from_db()
     assert {i.name for i in subscription.industries.all()} == {"新材料", "智能装备"}
     assert subscription.notify_by_email is False
-    assert subscription.kind == "enterprise"
+    assert subscription.kind == Subscriber.Kind.ENTERPRISE
     assert subscription.organization == "许昌某科技有限公司"
     assert subscription.valid_until == until
 

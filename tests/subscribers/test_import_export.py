@@ -102,7 +102,11 @@ def test_dry_run_previews_and_changes_nothing_then_confirm_imports(client, subad
 
     confirm(client, response)
     li = Subscriber.objects.get(user__username="li.shuji")
-    assert (li.kind, li.region, li.organization) == ("leadership", "yanling", "鄢陵县委")
+    assert (li.kind, li.region, li.organization) == (
+        Subscriber.Kind.LEADERSHIP,
+        Subscriber.Region.YANLING,
+        "鄢陵县委",
+    )
     assert li.user.mobile == "13700000001"
     assert {i.name for i in li.industries.all()} == {"新材料", "食品"}
     assert not li.user.has_usable_password()
@@ -191,7 +195,9 @@ def test_missing_columns_are_reported(client, subadmin_client):
 
 
 def test_export_has_chinese_headers_and_labels(client, subadmin_client):
-    subscriber = SubscriberFactory(user__username="exported", kind="leadership", region="changge")
+    subscriber = SubscriberFactory(
+        user__username="exported", kind=Subscriber.Kind.LEADERSHIP, region=Subscriber.Region.CHANGGE
+    )
     response = client.post(
         reverse("admin:subscribers_subscriber_export"),
         {"format": "0", "resource": "0", **{f"subscriberresource_{k}": "on" for k in COLUMNS}},

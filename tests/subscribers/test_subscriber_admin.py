@@ -19,10 +19,10 @@ def new_subscriber(**overrides):
         "mobile": "13900000001",
         "email": "wang@example.com",
         "is_active": "on",
-        "kind": "leadership",
+        "kind": Subscriber.Kind.LEADERSHIP,
         "organization": "长葛市人民政府",
         "position": "副市长",
-        "region": "changge",
+        "region": Subscriber.Region.CHANGGE,
         "phone": "0374-6000000",
         "valid_from": "2025-01-01",
         "valid_until": "2099-12-31",
@@ -45,7 +45,7 @@ def test_subadmin_creates_a_subscriber_with_the_account(client, subadmin_client)
     )
     assert not user.has_usable_password()
     assert not user.is_staff
-    assert subscriber.kind == "leadership"
+    assert subscriber.kind == Subscriber.Kind.LEADERSHIP
 
 
 def test_bad_input_is_refused_in_chinese_and_kept(client, subadmin_client):

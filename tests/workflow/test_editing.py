@@ -45,7 +45,7 @@ def test_editor_cannot_set_workflow_fields_through_the_form(client, editor):
         "title": "改过的主题",
         "editor_note": "<p>新的编者的话</p>",
         "edit_version": str(issue.version),
-        "status": "published",
+        "status": Issue.Status.PUBLISHED,
         "published_at_0": "2020-01-01",
         "published_at_1": "08:00",
         "total_number": "999",
@@ -58,13 +58,21 @@ def test_editor_cannot_set_workflow_fields_through_the_form(client, editor):
     assert response.status_code == 302
     issue.refresh_from_db()
     assert issue.title == "改过的主题"
-    assert (issue.status, issue.published_at, issue.total_number) == ("draft", None, None)
+    assert (issue.status, issue.published_at, issue.total_number) == (
+        Issue.Status.DRAFT,
+        None,
+        None,
+    )
 
 
 def test_editor_edits_own_drafts_only(client, editor, other_editor):
     own = ArticleFactory(created_by=editor, title="我的稿件")
-    in_review = ArticleFactory(created_by=editor, status="review", title="送审中的稿件")
-    published = ArticleFactory(created_by=other_editor, status="published", title="已发布的稿件")
+    in_review = ArticleFactory(
+        created_by=editor, status=Article.Status.REVIEW, title="送审中的稿件"
+    )
+    published = ArticleFactory(
+        created_by=other_editor, status=Article.Status.PUBLISHED, title="已发布的稿件"
+    )
     others_draft = ArticleFactory(created_by=other_editor, title="别人的草稿")
     client.force_login(editor)
 
@@ -87,14 +95,14 @@ def test_editor_edits_own_drafts_only(client, editor, other_editor):
 
 
 def test_editor_cannot_edit_an_issue_in_review(client, editor):
-    issue = IssueFactory(created_by=editor, status="review")
+    issue = IssueFactory(created_by=editor, status=Issue.Status.REVIEW)
     client.force_login(editor)
     page = client.get(change_url(issue)).content.decode()
     assert 'name="editor_note"' not in page
 
 
 def test_subscriber_admin_sees_no_editorial_forms(client, subadmin):
-    article = ArticleFactory(status="published")
+    article = ArticleFactory(status=Article.Status.PUBLISHED)
     client.force_login(subadmin)
     index = client.get(reverse("admin:index")).content.decode()
     assert "订户" in index
@@ -105,10 +113,12 @@ def test_subscriber_admin_sees_no_editorial_forms(client, subadmin):
 
 
 def test_admin_index_shows_what_waits(client, editor, reviewer):
-    returned = ArticleFactory(created_by=editor, status="review", title="需要补充的稿件")
+    returned = ArticleFactory(
+        created_by=editor, status=Article.Status.REVIEW, title="需要补充的稿件"
+    )
     steps.perform(returned, "send_back", by=reviewer, comment="请补充数据来源")
-    ArticleFactory(created_by=editor, status="review", title="等待审核的稿件")
-    IssueFactory(status="review", number=30)
+    ArticleFactory(created_by=editor, status=Article.Status.REVIEW, title="等待审核的稿件")
+    IssueFactory(status=Issue.Status.REVIEW, number=30)
 
     client.force_login(editor)
     page = client.get(reverse("admin:index")).content.decode()
@@ -182,7 +192,7 @@ def test_a_transition_makes_an_open_form_stale(client, editor, reviewer):
 
 def test_history_diff_and_restore(client, reviewer, editor):
     article = ArticleFactory(
-        created_by=editor, status="published", body="<p>第一段。</p><p>第二段。</p>"
+        created_by=editor, status=Article.Status.PUBLISHED, body="<p>第一段。</p><p>第二段。</p>"
     )
     client.force_login(reviewer)
     client.post(
@@ -213,14 +223,14 @@ def test_history_diff_and_restore(client, reviewer, editor):
     assert response.status_code == 302
     restored = Article.objects.get(pk=article.pk)
     assert restored.body == "<p>第一段。</p><p>第二段。</p>"
-    assert restored.status == "published"
+    assert restored.status == Article.Status.PUBLISHED
     latest = restored.history.latest()
     assert latest.history_user == reviewer
     assert restored.history.count() == 3
 
 
 def test_restoring_an_old_draft_version_does_not_bring_back_its_state(client, reviewer):
-    article = ArticleFactory(status="draft", title="旧标题")
+    article = ArticleFactory(status=Article.Status.DRAFT, title="旧标题")
     old_version = article.history.latest()
     steps.perform(article, "submit", by=reviewer)
     steps.perform(article, "approve", by=reviewer)
@@ -230,11 +240,11 @@ def test_restoring_an_old_draft_version_does_not_bring_back_its_state(client, re
     )
     current = Article.objects.get(pk=article.pk)
     assert client.post(restore_url, article_form(current, title="旧标题")).status_code == 302
-    assert Article.objects.get(pk=article.pk).status == "approved"
+    assert Article.objects.get(pk=article.pk).status == Article.Status.APPROVED
 
 
 def test_editor_cannot_restore_a_published_article(client, editor, reviewer):
-    article = ArticleFactory(created_by=editor, status="published", body="<p>定稿</p>")
+    article = ArticleFactory(created_by=editor, status=Article.Status.PUBLISHED, body="<p>定稿</p>")
     old = article.history.latest()
     client.force_login(editor)
     url = reverse("admin:articles_article_simple_history", args=[article.pk, old.pk])
@@ -278,16 +288,16 @@ def test_demo_issue_round_trip_in_the_admin(client, reviewer, settings):
     assert "已提交审核" in take("submit")
     assert "已发布" in take("publish")
     issue.refresh_from_db()
-    assert issue.status == "published"
+    assert issue.status == Issue.Status.PUBLISHED
     assert issue.editor_note == "<p>更正后的编者的话</p>"
     assert issue.total_number == 12
-    assert set(issue.articles.values_list("status", flat=True)) == {"published"}
+    assert set(issue.articles.values_list("status", flat=True)) == {Article.Status.PUBLISHED}
     assert issue.published_at <= timezone.now() < issue.published_at + timedelta(minutes=1)
 
 
 def test_bulk_delete_is_not_offered_and_published_work_cannot_be_deleted(client, editor, reviewer):
     own_draft = ArticleFactory(created_by=editor)
-    published = ArticleFactory(created_by=editor, status="published")
+    published = ArticleFactory(created_by=editor, status=Article.Status.PUBLISHED)
     client.force_login(editor)
     changelist = client.get(reverse("admin:articles_article_changelist")).content.decode()
     assert "delete_selected" not in changelist
@@ -338,9 +348,9 @@ def test_editor_cannot_open_old_versions_of_others_drafts(client, editor, other_
 
 
 def test_editors_place_articles_only_in_issues_being_drafted(client, editor, reviewer):
-    upcoming = IssueFactory(created_by=reviewer, status="draft", number=31)
-    in_review = IssueFactory(created_by=reviewer, status="review", number=32)
-    ArticleFactory(issue=in_review, status="approved", created_by=reviewer)
+    upcoming = IssueFactory(created_by=reviewer, status=Issue.Status.DRAFT, number=31)
+    in_review = IssueFactory(created_by=reviewer, status=Issue.Status.REVIEW, number=32)
+    ArticleFactory(issue=in_review, status=Article.Status.APPROVED, created_by=reviewer)
     client.force_login(editor)
     base = article_form(ArticleFactory.build(issue=None), title="插队的稿件", edit_version="")
     response = client.post(reverse("admin:articles_article_add"), {**base, "issue": in_review.pk})

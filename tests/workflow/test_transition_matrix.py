@@ -30,18 +30,18 @@ class Step:
 
 
 ARTICLE_STEPS = [
-    Step("submit", ("draft",), "review"),
-    Step("approve", ("review",), "approved"),
-    Step("send_back", ("review",), "draft", needs_comment=True),
-    Step("reopen", ("approved",), "draft"),
+    Step("submit", (Article.Status.DRAFT,), Article.Status.REVIEW),
+    Step("approve", (Article.Status.REVIEW,), Article.Status.APPROVED),
+    Step("send_back", (Article.Status.REVIEW,), Article.Status.DRAFT, needs_comment=True),
+    Step("reopen", (Article.Status.APPROVED,), Article.Status.DRAFT),
 ]
 ISSUE_STEPS = [
-    Step("submit", ("draft",), "review"),
-    Step("send_back", ("review",), "draft", needs_comment=True),
-    Step("publish", ("review",), "published"),
-    Step("schedule", ("review",), "published", needs_time=True),
-    Step("withdraw", ("published",), "withdrawn", needs_comment=True),
-    Step("reopen", ("withdrawn",), "draft"),
+    Step("submit", (Issue.Status.DRAFT,), Issue.Status.REVIEW),
+    Step("send_back", (Issue.Status.REVIEW,), Issue.Status.DRAFT, needs_comment=True),
+    Step("publish", (Issue.Status.REVIEW,), Issue.Status.PUBLISHED),
+    Step("schedule", (Issue.Status.REVIEW,), Issue.Status.PUBLISHED, needs_time=True),
+    Step("withdraw", (Issue.Status.PUBLISHED,), Issue.Status.WITHDRAWN, needs_comment=True),
+    Step("reopen", (Issue.Status.WITHDRAWN,), Issue.Status.DRAFT),
 ]
 
 
@@ -56,10 +56,16 @@ def make_article(state, author):
 
 def make_issue(state, author):
     published_at = (
-        timezone.now() - timedelta(hours=1) if state in ("published", "withdrawn") else None
+        timezone.now() - timedelta(hours=1)
+        if state in (Issue.Status.PUBLISHED, Issue.Status.WITHDRAWN)
+        else None
     )
     issue = IssueFactory(status=state, created_by=author, published_at=published_at)
-    article_state = "published" if state in ("published", "withdrawn") else "approved"
+    article_state = (
+        Article.Status.PUBLISHED
+        if state in (Issue.Status.PUBLISHED, Issue.Status.WITHDRAWN)
+        else Article.Status.APPROVED
+    )
     ArticleFactory(issue=issue, status=article_state, created_by=author)
     return issue
 
@@ -125,15 +131,15 @@ def test_transition(case, client, request, editor):
 
 @pytest.mark.parametrize("transition", ["submit", "approve", "publish"])
 def test_get_of_a_transition_url_changes_nothing(client, reviewer, editor, transition):
-    issue = make_issue("review", editor)
+    issue = make_issue(Issue.Status.REVIEW, editor)
     client.force_login(reviewer)
     url = reverse("admin:issues_issue_transition", args=[issue.pk, transition])
     assert client.get(url).status_code == 405
-    assert Issue.objects.get(pk=issue.pk).status == "review"
+    assert Issue.objects.get(pk=issue.pk).status == Issue.Status.REVIEW
 
 
 def test_change_form_shows_exactly_the_users_transitions(client, editor, reviewer):
-    article = make_article("review", editor)
+    article = make_article(Article.Status.REVIEW, editor)
     url = reverse("admin:articles_article_change", args=[article.pk])
 
     client.force_login(reviewer)

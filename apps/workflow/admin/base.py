@@ -103,7 +103,6 @@ class WorkflowAdmin(SimpleHistoryAdmin):
                 transition_log=self.transition_log(obj),
                 status_label=obj.get_status_display(),
                 preview_url=self.admin_url("preview", obj),
-                now=timezone.localtime(),
             )
         return super().change_view(request, object_id, form_url, extra_context=context)
 

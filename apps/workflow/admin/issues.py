@@ -88,7 +88,7 @@ class IssueAdmin(WorkflowAdmin):
         if issue.published_at is None:
             return "—"
         label = f"{timezone.localtime(issue.published_at):%Y-%m-%d %H:%M}"
-        if issue.status == Issue.Status.PUBLISHED and issue.published_at > timezone.now():
+        if issue.is_scheduled:
             return f"定时：{label}"
         return label
 

@@ -21,6 +21,13 @@ TOPICS = [
     "新一代信息技术", "新材料", "生物医药", "智能装备", "新能源汽车", "节能环保", "装备制造",
     "食品", "发制品", "建材", "化工", "轻纺", "科技创新", "数字经济", "专精特新", "人工智能",
 ]  # fmt: skip
+# Half the subscribers are enterprises.
+KINDS = [
+    Subscriber.Kind.LEADERSHIP,
+    Subscriber.Kind.ENTERPRISE,
+    Subscriber.Kind.ENTERPRISE,
+    Subscriber.Kind.OTHER,
+]
 PLACES = ["许昌", "郑州", "深圳", "上海", "苏州", "合肥", "武汉", "长葛", "禹州", "鄢陵"]
 VERBS = ["加快发展", "持续提升", "取得突破", "迈出新步伐", "跑出加速度", "释放新动能"]
 # Words that make each generated article about its own topic, as real articles are.
@@ -77,7 +84,7 @@ class Command(BaseCommand):
                 total_number=100_000 + index,
                 title=f"［生成］{rng.choice(TOPICS)}专题",
                 editor_note=_paragraphs(rng, sentences, 2),
-                status="published",
+                status=Issue.Status.PUBLISHED,
                 published_at=start + timedelta(days=7 * index),
                 went_live_at=start + timedelta(days=7 * index),
             )
@@ -97,8 +104,11 @@ class Command(BaseCommand):
                         source=rng.choice(["科技日报", "经济日报", "河南日报", "许昌日报", ""]),
                         summary=_topical(rng, place, topic),
                         body=_body(rng, sentences, place, topic, rng.randint(4, 9)),
-                        visibility="leadership" if rng.random() < 0.1 else "all",
-                        status="published",
+                        # One in ten articles is for leaders only.
+                        visibility=Article.Visibility.LEADERSHIP
+                        if rng.random() < 0.1
+                        else Article.Visibility.ALL,
+                        status=Article.Status.PUBLISHED,
                     )
                 )
         created = Article.objects.bulk_create(articles, batch_size=1000)
@@ -127,7 +137,7 @@ class Command(BaseCommand):
             subscribers.append(
                 Subscriber(
                     user=user,
-                    kind=rng.choice(["leadership", "enterprise", "enterprise", "other"]),
+                    kind=rng.choice(KINDS),
                     organization=f"{rng.choice(PLACES)}某单位{index}",
                     region=rng.choice(regions),
                     valid_from=valid_from,

@@ -28,12 +28,19 @@ STAFF = {
 # username -> (family name, given name, kind, organization, position, region, followed, days)
 # where days is (valid_from, valid_until) relative to today.
 SUBSCRIBERS = {
-    "leader": ("赵", "市长", "leadership", "许昌市人民政府", "副市长", "city", [], (-30, 335)),
+    "leader": (
+        "赵", "市长", Subscriber.Kind.LEADERSHIP, "许昌市人民政府", "副市长",
+        Subscriber.Region.CITY, [], (-30, 335),
+    ),
     "enterprise": (
-        "钱", "经理", "enterprise", "许昌示例新材料有限公司", "总经理", "changge",
+        "钱", "经理", Subscriber.Kind.ENTERPRISE, "许昌示例新材料有限公司", "总经理",
+        Subscriber.Region.CHANGGE,
         ["new-materials", "intelligent-equipment"], (-30, 335),
     ),
-    "expired": ("孙", "主任", "other", "许昌市某局", "办公室主任", "weidu", [], (-400, -35)),
+    "expired": (
+        "孙", "主任", Subscriber.Kind.OTHER, "许昌市某局", "办公室主任", Subscriber.Region.WEIDU,
+        [], (-400, -35),
+    ),
 }  # fmt: skip
 # Demo mobile numbers, to try signing in with a mobile number.
 MOBILES = {"leader": "13800000001", "enterprise": "13800000002", "expired": "13800000003"}
