@@ -24,7 +24,8 @@ class SearchDocument(models.Model):
     content = FullTextField()
 
     class Meta:
-        managed = False
+        # Managed, so that a flush (tests) empties it with the articles it references; its
+        # table is created by migration 0001 per database, never by Django's schema editor.
         db_table = "search_fts"
 
     def __str__(self):
