@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from apps.articles.models import Article, Industry, IndustryGroup, Section
 from apps.core.content import generation
+from apps.issues.models import Issue
 from apps.subscribers.models import Subscriber
 from tests.factories import ArticleFactory, IssueFactory
 
@@ -41,6 +42,15 @@ def issue():
 
 def article_titled(issue, title):
     return issue.articles.get(title=title)
+
+
+def raw_sql(sql, params):
+    """Python for the other process: run one SQL statement, no ORM at all."""
+    return (
+        "from django.db import connection\n"
+        "with connection.cursor() as cursor:\n"
+        f"    cursor.execute({sql!r}, {params!r})"
+    )
 
 
 def read(client, url):
@@ -82,10 +92,10 @@ def test_a_write_that_bypasses_the_orm_never_reaches_a_refused_reader(
 
     # Raw SQL: no manager, no receiver, the content generation does not move.
     other_process(
-        "from django.db import connection\n"
-        "with connection.cursor() as cursor:\n"
-        "    cursor.execute('UPDATE articles_article SET visibility = %s WHERE id = %s',"
-        f" ['leadership', {hidden.pk}])"
+        raw_sql(
+            "UPDATE articles_article SET visibility = %s WHERE id = %s",
+            [Article.Visibility.LEADERSHIP.value, hidden.pk],
+        )
     )
 
     assert reader.get(hidden.get_absolute_url()).status_code == 404
@@ -100,9 +110,10 @@ def test_an_unpublished_issue_is_gone_even_when_its_page_was_cached(
     client = client_for(enterprise)
     assert client.get(issue.get_absolute_url()).status_code == 200
     other_process(
-        "from django.db import connection\n"
-        "with connection.cursor() as cursor:\n"
-        f"    cursor.execute(\"UPDATE issues_issue SET status = 'withdrawn' WHERE id = {issue.pk}\")"
+        raw_sql(
+            "UPDATE issues_issue SET status = %s WHERE id = %s",
+            [Issue.Status.WITHDRAWN.value, issue.pk],
+        )
     )
     assert client.get(issue.get_absolute_url()).status_code == 404
 
