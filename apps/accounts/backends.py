@@ -2,6 +2,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Q
 
+from apps.accounts import user_cache
+
 
 class UsernameEmailOrMobileBackend(ModelBackend):
     """Authenticate with a username, an e-mail address or a mobile number."""
@@ -19,12 +21,9 @@ class UsernameEmailOrMobileBackend(ModelBackend):
         return None
 
     def get_user(self, user_id):
-        # Read on every request, never from a cache: a suspension, an expiry or a change of
-        # kind made anywhere (the admin, an import, a shell in another process) counts on the
-        # reader's next request. The subscription comes in the same query; every reader page
-        # asks about it.
-        user_model = get_user_model()
-        user = user_model._default_manager.select_related("subscriber").filter(pk=user_id).first()
+        # Every reader page asks about the subscription: both come from one copy, checked
+        # against the database on every request (apps.accounts.user_cache).
+        user = user_cache.load(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
     @staticmethod

@@ -4,7 +4,6 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from apps.articles.querysets import ArticleQuerySet
-from apps.core.content import ContentQuerySet
 from apps.core.models import EditTracked
 from apps.core.richtext import RichTextField
 from apps.issues.models import Issue
@@ -16,8 +15,6 @@ class IndustryGroup(models.Model):
     name = models.CharField("名称", max_length=50, unique=True)
     slug = models.SlugField("网址标识", max_length=50, unique=True)
     order = models.PositiveSmallIntegerField("排序", default=0)
-
-    objects = ContentQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "pk"]
@@ -36,8 +33,6 @@ class Industry(models.Model):
     slug = models.SlugField("网址标识", max_length=50, unique=True)
     order = models.PositiveSmallIntegerField("排序", default=0)
 
-    objects = ContentQuerySet.as_manager()
-
     class Meta:
         ordering = ["group__order", "order", "pk"]
         verbose_name = "产业"
@@ -54,8 +49,6 @@ class Section(models.Model):
     slug = models.SlugField("网址标识", max_length=50, unique=True)
     order = models.PositiveSmallIntegerField("排序", default=0, help_text="数字小的栏目排在前面。")
     description = models.TextField("说明", blank=True)
-
-    objects = ContentQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "pk"]

@@ -1,9 +1,10 @@
+from django.db import models
+
 from apps.accounts.access import may_read, sees_leadership_content
-from apps.core.content import ContentQuerySet
 from apps.issues.models import Issue
 
 
-class ArticleQuerySet(ContentQuerySet):
+class ArticleQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Return the articles `user` may read; every reader view starts here.
 

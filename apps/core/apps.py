@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from apps.core.content import connect_receivers
+from apps.core import revisions
 
 
 class CoreConfig(AppConfig):
@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = "基础"
 
     def ready(self):
-        connect_receivers()
+        revisions.connect()

@@ -26,3 +26,22 @@ class EditTracked(models.Model):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "version"}
         super().save(*args, **kwargs)
+
+
+class Revision(models.Model):
+    """A counter the database itself moves whenever a table it watches changes.
+
+    The triggers that move it are installed by apps.core.revisions after every `migrate`; a
+    cached copy is good only while the counter it was made at has not moved.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "core_revision"
+        verbose_name = "修订计数"
+        verbose_name_plural = "修订计数"
+
+    def __str__(self):
+        return f"{self.id}: {self.value}"

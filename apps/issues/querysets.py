@@ -1,8 +1,9 @@
+from django.db import models
+
 from apps.accounts.access import may_read
-from apps.core.content import ContentQuerySet
 
 
-class IssueQuerySet(ContentQuerySet):
+class IssueQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Return the issues `user` may read (none for anyone without a valid subscription)."""
         if not may_read(user):

@@ -1,15 +1,15 @@
-"""Whole reader pages, cached per audience and content generation.
+"""Whole reader pages, cached per audience and content revision.
 
 Published issues change rarely, and most readers of an audience see the same page. A page is
-kept under the content generation it was rendered in (apps.core.content), which moves after
-every committed change of anything a reader page shows, so no worker serves a page older than
-the last change made through the ORM.
+kept with the value the database's content counter had when it was rendered
+(apps.core.revisions). Every request reads the counter again (one indexed read) before using
+the page. Any committed change to issues, articles, sections, industries or an article's
+industries moves it, whoever made it (the admin, a workflow step, `QuerySet.update()`, a shell
+in another process, raw SQL, a data migration), so a cached page is never served after the
+database changed: never to someone the database would now refuse, and never with an old title.
 
-Access is never taken from the cache. Every request, hit or miss, asks the database once (one
-indexed query) which articles of the page's issue the reader may see now. A cached page is
-served only when it shows exactly those: a page whose own article or issue the reader may no
-longer see, or that lists an article they may no longer see, is rendered afresh (and then
-answers 404 or leaves the article out), even when the change bypassed the ORM entirely.
+Access is decided before the cache is asked (the view's mixins); the counter only says whether
+the page rendered for this audience is still the page the database would render now.
 """
 
 from dataclasses import dataclass
@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.http import HttpResponse
 
 from apps.accounts.access import audience
-from apps.core.content import GENERATION_KEY, generation
+from apps.core.revisions import Counter, read
 from apps.readership.recording import recently_counted_key, record_reading
 
 TIMEOUT = 24 * 60 * 60
@@ -26,10 +26,9 @@ TIMEOUT = 24 * 60 * 60
 
 @dataclass(frozen=True)
 class CachedPage:
-    generation: int
+    revision: int
     issue_id: int
     article_id: int | None
-    article_ids: frozenset  # the articles the page shows, or leads to
     content: bytes
 
 
@@ -37,38 +36,27 @@ class CachedPageMixin:
     """Serve a reader page from the cache; see the module's docstring for the guarantee.
 
     Only pages that look the same for every reader of an audience use it (no per-user parts;
-    flashed messages wait for the next page). Subclasses name the page (`page_id()`), give the
-    one query that lists the articles the reader may see on it now (`visible_article_ids()`),
-    say when those make the page visible at all (`page_is_visible()`), set
-    `shown_article_ids` when they render, and say which issue and article a view is a reading
-    of (`reading_of()`).
+    flashed messages wait for the next page). Subclasses name the page (`page_id()`) and say
+    which issue and article a view of it is a reading of (`reading_of()`).
     """
 
     page_kind = ""
-    shown_article_ids = frozenset()
 
     def get(self, request, *args, **kwargs):
-        visible = self.visible_article_ids()
+        # The counter before the rows: a change committed in between makes the page stale,
+        # never a stale page current.
+        current = read(Counter.CONTENT)
         item = f"{self.page_kind}:{self.page_id()}"
         key = f"page:{item}:{audience(request.user)}"
         counted_key = recently_counted_key(request.user, item)
-        # One round trip for all three: the page, the generation it must have been made in,
-        # and whether this reader's opening of it was counted a moment ago.
-        found = cache.get_many([key, GENERATION_KEY, counted_key])
-        current = found.get(GENERATION_KEY) or generation()
+        # One round trip for both: the page, and whether this reader's opening of it was
+        # counted a moment ago.
+        found = cache.get_many([key, counted_key])
         page = found.get(key)
-        if not (
-            page is not None
-            and page.generation == current
-            and page.article_ids == visible
-            and self.page_is_visible(visible)
-        ):
+        if page is None or page.revision != current:
             response = super().get(request, *args, **kwargs)  # 404 when not visible
             response.render()
-            issue_id, article_id = self.reading_of(self.object)
-            page = CachedPage(
-                current, issue_id, article_id, self.shown_article_ids, response.content
-            )
+            page = CachedPage(current, *self.reading_of(self.object), response.content)
             cache.set(key, page, timeout=TIMEOUT)
         counted = counted_key in found
         record_reading(request.user, page.issue_id, page.article_id, item=item, counted=counted)

@@ -6,6 +6,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from apps.core.admin import ReadOnlyAdminMixin
 from apps.issues.models import Issue
 from apps.readership.models import Reading
 from apps.readership.selectors import issue_readership, published_issues, reading_history
@@ -15,7 +16,7 @@ from apps.subscribers.models import Subscriber
 
 
 @admin.register(Reading)
-class ReadershipAdmin(admin.ModelAdmin):
+class ReadershipAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """阅读统计: the published issues, each with who read it and what; read-only."""
 
     def get_urls(self):
@@ -27,15 +28,6 @@ class ReadershipAdmin(admin.ModelAdmin):
                 "<int:issue_id>/export/", wrap(self.export_view), name="readership_reading_export"
             ),
         ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def _context(self, request, **context):
         if not self.has_view_permission(request):

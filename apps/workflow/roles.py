@@ -5,23 +5,22 @@ from django.db import models
 from apps.issues.models import Issue
 
 
-def is_reviewer(user, model) -> bool:
-    """Return whether `user` reviews `model` (approves, returns, publishes, edits anything)."""
+def _staff_may(user, action, model) -> bool:
     opts = model._meta
     return (
         user.is_active
         and user.is_staff
-        and user.has_perm(f"{opts.app_label}.review_{opts.model_name}")
+        and user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
     )
+
+
+def is_reviewer(user, model) -> bool:
+    """Return whether `user` reviews `model` (approves, returns, publishes, edits anything)."""
+    return _staff_may(user, "review", model)
 
 
 def may_change_model(user, model) -> bool:
-    opts = model._meta
-    return (
-        user.is_active
-        and user.is_staff
-        and user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
-    )
+    return _staff_may(user, "change", model)
 
 
 def is_author(user, obj) -> bool:

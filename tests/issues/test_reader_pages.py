@@ -177,8 +177,8 @@ def test_reader_pages_run_a_fixed_number_of_queries(
     enterprise.subscriber.industries.set(industries)
     client = client_for(enterprise)
     expected = {
-        # The session comes from the cache after the first request; every page reads the
-        # signed-in user with their subscription from the database (one query), then:
+        # The session and the signed-in user come from the cache after the first request;
+        # every page checks the user's copy against the readers counter (one query), then:
         # latest issue, contents, followed industries, their articles
         reverse("reader:home"): 1 + 4,
         # years for the filter, count, issues, industries for the filter
@@ -190,7 +190,7 @@ def test_reader_pages_run_a_fixed_number_of_queries(
         # issue, contents
         reverse("reader:issue_print", args=[2025, 1]): 1 + 2,
     }
-    client.get(reverse("reader:profile"))  # puts the session into the cache
+    client.get(reverse("reader:profile"))  # puts the session and the user into the cache
     for url, queries in expected.items():
         with django_assert_num_queries(queries):
             assert client.get(url).status_code == 200, url

@@ -184,11 +184,11 @@ def test_issue_page_runs_a_fixed_number_of_queries(
     client = client_for(enterprise)
     client.get(issue.get_absolute_url())  # the first visit also creates the reading row
     cache.clear()
-    # session (back into the cache), user with subscription, the articles the reader may see
-    # in the issue now, issue, articles, reading
-    with django_assert_num_queries(6):
+    # session (back into the cache), readers counter, user with subscription, content
+    # counter, issue, articles, reading
+    with django_assert_num_queries(7):
         assert client.get(issue.get_absolute_url()).status_code == 200
-    # Page and reading state come from the cache; the user and what they may see never do.
+    # User, page and reading state come from the cache, each checked against its counter.
     with django_assert_num_queries(2):
         assert client.get(issue.get_absolute_url()).status_code == 200
 
@@ -204,10 +204,10 @@ def test_article_page_runs_a_fixed_number_of_queries(
     client = client_for(enterprise)
     client.get(article.get_absolute_url())  # the first visit also creates the reading row
     cache.clear()
-    # session, user with subscription, the articles of its issue the reader may see now,
-    # article with issue and section, industries, neighbours, reading
-    with django_assert_num_queries(7):
+    # session, readers counter, user with subscription, content counter, article with issue
+    # and section, industries, neighbours, reading
+    with django_assert_num_queries(8):
         assert client.get(article.get_absolute_url()).status_code == 200
-    # Page and reading state come from the cache; the user and what they may see never do.
+    # User, page and reading state come from the cache, each checked against its counter.
     with django_assert_num_queries(2):
         assert client.get(article.get_absolute_url()).status_code == 200

@@ -9,12 +9,10 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.articles.models import Article, Industry, IndustryGroup, Section
-from apps.core.content import generation
 from apps.issues.models import Issue
 from apps.subscribers.models import Subscriber
 from tests.factories import ArticleFactory, IssueFactory
@@ -238,13 +236,6 @@ def test_a_change_of_kind_elsewhere_takes_leadership_articles_away(
     assert client.get(secret.get_absolute_url()).status_code == 404
     assert "装备制造快讯" not in read(client, issue.get_absolute_url())[1]
     assert Subscriber.objects.get(user=leader).kind == Subscriber.Kind.ENTERPRISE
-
-
-def test_a_migration_moves_the_content_generation(cache_kind):
-    # Data migrations write through historical models, which have no receivers.
-    before = generation()
-    call_command("migrate", verbosity=0)
-    assert generation() != before
 
 
 def test_users_are_read_from_the_database_on_every_request(

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.articles.models import Article
-from apps.core.content import generation
+from apps.core.revisions import Counter, read
 from apps.issues.models import Issue
 from apps.search.models import SearchDocument
 from apps.workflow import steps
@@ -67,7 +67,7 @@ def test_publish_moves_everything_at_once_and_numbers_the_issue(
     )
     issue = issue_in_review(Article.Status.APPROVED, Article.Status.APPROVED, number=2)
     client.force_login(reviewer)
-    generation_before = generation()
+    revision_before = read(Counter.CONTENT)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = publish_over_http(client, issue)
@@ -84,7 +84,7 @@ def test_publish_moves_everything_at_once_and_numbers_the_issue(
     assert article_logs.count() == 2
     # After the commit: the search index, the cached reader pages, the follow-up.
     assert SearchDocument.objects.filter(article__issue=issue).count() == 2
-    assert generation() != generation_before
+    assert read(Counter.CONTENT) != revision_before
     assert issue.went_live_at == timezone.now()  # follow-up ran right after the commit
 
 

@@ -17,16 +17,6 @@ class ArticleDetailView(SubscriberRequiredMixin, CachedPageMixin, DetailView):
     def page_id(self):
         return self.kwargs["pk"]
 
-    def visible_article_ids(self):
-        # The article and the others of its issue, among those the reader may see now.
-        siblings = Article.objects.visible_to(self.request.user).filter(
-            issue__articles=self.kwargs["pk"]
-        )
-        return frozenset(siblings.values_list("pk", flat=True))
-
-    def page_is_visible(self, article_ids):
-        return self.kwargs["pk"] in article_ids
-
     def reading_of(self, article):
         return article.issue_id, article.pk
 
@@ -47,7 +37,6 @@ class ArticleDetailView(SubscriberRequiredMixin, CachedPageMixin, DetailView):
             .for_contents()
             .only("pk", "title", "section__order", "position")
         )
-        self.shown_article_ids = frozenset(article.pk for article in siblings)
         index = next(i for i, a in enumerate(siblings) if a.pk == self.object.pk)
         previous = siblings[index - 1] if index > 0 else None
         following = siblings[index + 1] if index + 1 < len(siblings) else None

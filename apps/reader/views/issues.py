@@ -80,16 +80,6 @@ class IssueDetailView(VisibleIssueMixin, CachedPageMixin, DetailView):
     def page_id(self):
         return f"{self.kwargs['year']}-{self.kwargs['number']}"
 
-    def visible_article_ids(self):
-        articles = Article.objects.visible_to(self.request.user).filter(
-            issue__year=self.kwargs["year"], issue__number=self.kwargs["number"]
-        )
-        return frozenset(articles.values_list("pk", flat=True))
-
-    def page_is_visible(self, article_ids):
-        # No visible article: the issue may be hidden, so the page is rendered (or 404s).
-        return bool(article_ids)
-
     def reading_of(self, issue):
         return issue.pk, None
 
@@ -99,8 +89,7 @@ class IssueDetailView(VisibleIssueMixin, CachedPageMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         articles = Article.objects.visible_to(self.request.user).filter(issue=self.object)
-        context["articles"] = list(articles.for_contents())
-        self.shown_article_ids = frozenset(article.pk for article in context["articles"])
+        context["articles"] = articles.for_contents()
         return context
 
 

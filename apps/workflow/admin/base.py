@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.core.admin import ReadOnlyAdminMixin
 from apps.workflow import steps
 from apps.workflow.forms import ConcurrentEditForm
 from apps.workflow.history import compare_versions
@@ -194,7 +195,7 @@ class WorkflowAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TransitionLog)
-class TransitionLogAdmin(admin.ModelAdmin):
+class TransitionLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "at",
         "object_link",
@@ -239,12 +240,3 @@ class TransitionLogAdmin(admin.ModelAdmin):
                 object_id__in=model.objects.filter(created_by=user).values("pk"),
             )
         return logs.filter(own)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

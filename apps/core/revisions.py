@@ -1,0 +1,106 @@
+"""Counters the database moves by itself, so that caches cannot outlive what they copy.
+
+A cache of rows is good only while those rows have not changed. Rather than trusting every
+writer to say so (a signal receiver misses `QuerySet.update()`, raw SQL, data migrations and
+other processes), the database does: each watched table has triggers that move its counter in
+the same transaction as the change, whatever made it. A cache stores the counter's value with
+its copy and compares it with the current value, one indexed read, before using the copy.
+
+Apps declare what they watch in their `ready()` (`watch(Model, Counter.CONTENT)`); the triggers
+are (re)installed after every `migrate`, so a table rebuilt by a migration gets them back.
+"""
+
+from django.db import connections, models
+from django.db.models.signals import post_migrate
+
+
+class Counter(models.IntegerChoices):
+    CONTENT = 1, "读者页面所示内容"
+    READERS = 2, "用户与订阅"
+
+
+# table -> (counter, columns whose updates do not count)
+_watched: dict[str, tuple[Counter, tuple[str, ...]]] = {}
+
+
+def watch(model, counter: Counter, *, ignore: tuple[str, ...] = ()) -> None:
+    """Move `counter` on every insert, update and delete of `model`'s rows.
+
+    Updates that touch only the `ignore` columns do not count (a user's `last_login`). The
+    model's many-to-many tables are watched too (an article's industries).
+    """
+    _watched[model._meta.db_table] = (counter, tuple(ignore))
+    for field in model._meta.local_many_to_many:
+        _watched[field.remote_field.through._meta.db_table] = (counter, ())
+
+
+def read(counter: Counter, using="default") -> int:
+    """Return the counter's current value (0 before anything it watches has changed)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT value FROM core_revision WHERE id = %s", [int(counter)])
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+def install_triggers(using="default") -> None:
+    """Create or replace the triggers of every watched table."""
+    connection = connections[using]
+    install = _postgresql_triggers if connection.vendor == "postgresql" else _sqlite_triggers
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_POSTGRESQL_FUNCTION)
+        for table, (counter, ignore) in sorted(_watched.items()):
+            columns = [
+                column.name
+                for column in connection.introspection.get_table_description(cursor, table)
+                if column.name not in ignore
+            ]
+            for statement in install(connection, table, int(counter), columns, bool(ignore)):
+                cursor.execute(statement)
+
+
+def _installed_after_migrate(sender, using, **kwargs):
+    install_triggers(using)
+
+
+def connect() -> None:
+    post_migrate.connect(_installed_after_migrate, dispatch_uid="core-revision-triggers")
+
+
+_UPSERT = (
+    "INSERT INTO core_revision (id, value) VALUES ({counter}, 1) "
+    "ON CONFLICT (id) DO UPDATE SET value = core_revision.value + 1"
+)
+
+_POSTGRESQL_FUNCTION = """
+CREATE OR REPLACE FUNCTION core_revision_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO core_revision (id, value) VALUES (TG_ARGV[0]::smallint, 1)
+    ON CONFLICT (id) DO UPDATE SET value = core_revision.value + 1;
+    RETURN NULL;
+END
+$$
+"""
+
+
+def _postgresql_triggers(connection, table, counter, columns, partial):
+    quote = connection.ops.quote_name
+    update = f"UPDATE OF {', '.join(quote(c) for c in columns)}" if partial else "UPDATE"
+    # One bump per statement: a bulk update of a thousand rows moves the counter once.
+    yield (
+        f"CREATE OR REPLACE TRIGGER {quote(f'core_revision_{table}')} "
+        f"AFTER INSERT OR DELETE OR {update} ON {quote(table)} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION core_revision_bump('{counter}')"
+    )
+
+
+def _sqlite_triggers(connection, table, counter, columns, partial):
+    quote = connection.ops.quote_name
+    update = f"UPDATE OF {', '.join(quote(c) for c in columns)}" if partial else "UPDATE"
+    for name, event in (("insert", "INSERT"), ("update", update), ("delete", "DELETE")):
+        trigger = quote(f"core_revision_{table}_{name}")
+        yield f"DROP TRIGGER IF EXISTS {trigger}"
+        yield (
+            f"CREATE TRIGGER {trigger} AFTER {event} ON {quote(table)} "
+            f"BEGIN {_UPSERT.format(counter=counter)}; END"
+        )
