@@ -12,7 +12,7 @@ Access is decided before the cache is asked (the view's mixins); the counter onl
 the page rendered for this audience is still the page the database would render now.
 """
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.http import HttpResponse
@@ -24,12 +24,17 @@ from apps.readership.recording import recently_counted_key, record_reading
 TIMEOUT = 24 * 60 * 60
 
 
-@dataclass(frozen=True)
-class CachedPage:
+class CachedPage(NamedTuple):
+    # Stored as a plain tuple, which any release of the code can unpickle; one left by an
+    # earlier release fails `_usable` and is rendered again, instead of failing the request.
     revision: int
     issue_id: int
     article_id: int | None
     content: bytes
+
+
+def _usable(page, revision) -> bool:
+    return isinstance(page, tuple) and len(page) == len(CachedPage._fields) and page[0] == revision
 
 
 class CachedPageMixin:
@@ -53,11 +58,13 @@ class CachedPageMixin:
         # counted a moment ago.
         found = cache.get_many([key, counted_key])
         page = found.get(key)
-        if page is None or page.revision != current:
+        if _usable(page, current):
+            page = CachedPage(*page)
+        else:
             response = super().get(request, *args, **kwargs)  # 404 when not visible
             response.render()
             page = CachedPage(current, *self.reading_of(self.object), response.content)
-            cache.set(key, page, timeout=TIMEOUT)
+            cache.set(key, tuple(page), timeout=TIMEOUT)
         counted = counted_key in found
         record_reading(request.user, page.issue_id, page.article_id, item=item, counted=counted)
         response = HttpResponse(page.content)
