@@ -116,6 +116,13 @@ CACHES = {
 }
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "config.cache.RedisCache"
+# Copies that are checked against the database before each use (apps.core.revisions) need
+# not be shared between processes to be right: each process keeps its own, no round trip.
+CACHES["local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "bulletin-local",
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Users and authentication ----------------------------------------------------------------

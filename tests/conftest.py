@@ -128,26 +128,30 @@ REDIS_CACHE = {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL}
 CACHE_URLS = {"locmem": "locmemcache://tests", "redis": REDIS_URL}
 
 
+def clear_caches():
+    from django.core.cache import caches
+
+    for cache in caches.all(initialized_only=True):
+        cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def empty_cache(settings):
-    """Each test starts with an empty cache of its own (cached pages, sessions)."""
-    from django.core.cache import cache
-
-    settings.CACHES = {"default": LOCAL_CACHE}
-    cache.clear()
+    """Each test starts with empty caches of its own (cached pages, sessions, users)."""
+    settings.CACHES = {**settings.CACHES, "default": LOCAL_CACHE}
+    clear_caches()
     yield
-    cache.clear()
+    clear_caches()
 
 
 @pytest.fixture(params=["locmem", "redis"])
 def cache_kind(request, settings):
     """Run the test with a per-process cache, then with the production cache (Redis)."""
-    from django.core.cache import cache
-
-    settings.CACHES = {"default": REDIS_CACHE if request.param == "redis" else LOCAL_CACHE}
-    cache.clear()
+    default = REDIS_CACHE if request.param == "redis" else LOCAL_CACHE
+    settings.CACHES = {**settings.CACHES, "default": default}
+    clear_caches()
     yield request.param
-    cache.clear()
+    clear_caches()
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,9 @@ Apps declare what they watch in their `ready()` (`watch(Model, Counter.CONTENT)`
 are (re)installed after every `migrate`, so a table rebuilt by a migration gets them back.
 """
 
+import threading
+
+from django.core.signals import request_finished, request_started
 from django.db import connections, models
 from django.db.models.signals import post_migrate
 
@@ -34,12 +37,30 @@ def watch(model, counter: Counter, *, ignore: tuple[str, ...] = ()) -> None:
         _watched[field.remote_field.through._meta.db_table] = (counter, ())
 
 
-def read(counter: Counter, using="default") -> int:
+# Within one request, the counters are read once (the signed-in user and the page both need
+# them). Reading them before the rows they guard is what matters, and the first read of the
+# request is before any of them.
+_request = threading.local()
+
+
+def read(counter: Counter) -> int:
     """Return the counter's current value (0 before anything it watches has changed)."""
-    with connections[using].cursor() as cursor:
-        cursor.execute("SELECT value FROM core_revision WHERE id = %s", [int(counter)])
-        row = cursor.fetchone()
-    return row[0] if row else 0
+    values = getattr(_request, "values", None)
+    if values is None:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT id, value FROM core_revision")
+            values = dict(cursor.fetchall())
+        if getattr(_request, "active", False):
+            _request.values = values
+    return values.get(int(counter), 0)
+
+
+def _request_started(**kwargs):
+    _request.active, _request.values = True, None
+
+
+def _request_finished(**kwargs):
+    _request.active, _request.values = False, None
 
 
 def install_triggers(using="default") -> None:
@@ -65,6 +86,8 @@ def _installed_after_migrate(sender, using, **kwargs):
 
 def connect() -> None:
     post_migrate.connect(_installed_after_migrate, dispatch_uid="core-revision-triggers")
+    request_started.connect(_request_started, dispatch_uid="core-revision-request-started")
+    request_finished.connect(_request_finished, dispatch_uid="core-revision-request-finished")
 
 
 _UPSERT = (

@@ -178,7 +178,7 @@ def test_reader_pages_run_a_fixed_number_of_queries(
     client = client_for(enterprise)
     expected = {
         # The session and the signed-in user come from the cache after the first request;
-        # every page checks the user's copy against the readers counter (one query), then:
+        # every page reads the counters that check the cached copies (one query), then:
         # latest issue, contents, followed industries, their articles
         reverse("reader:home"): 1 + 4,
         # years for the filter, count, issues, industries for the filter

@@ -2,12 +2,12 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.articles.models import Article, Section
 from apps.issues.models import Issue
+from tests.conftest import clear_caches
 from tests.factories import ArticleFactory, IssueFactory, SubscriberFactory
 
 pytestmark = pytest.mark.django_db
@@ -183,13 +183,13 @@ def test_issue_page_runs_a_fixed_number_of_queries(
         published_article(issue, section=sections[index % len(sections)], position=index + 1)
     client = client_for(enterprise)
     client.get(issue.get_absolute_url())  # the first visit also creates the reading row
-    cache.clear()
-    # session (back into the cache), readers counter, user with subscription, content
-    # counter, issue, articles, reading
-    with django_assert_num_queries(7):
+    clear_caches()
+    # session (back into the cache), the counters, user with subscription, issue, articles,
+    # reading
+    with django_assert_num_queries(6):
         assert client.get(issue.get_absolute_url()).status_code == 200
-    # User, page and reading state come from the cache, each checked against its counter.
-    with django_assert_num_queries(2):
+    # User, page and reading state come from the caches, checked against the counters.
+    with django_assert_num_queries(1):
         assert client.get(issue.get_absolute_url()).status_code == 200
 
 
@@ -203,11 +203,11 @@ def test_article_page_runs_a_fixed_number_of_queries(
     article.industries.set(Industry.objects.all()[:industries])
     client = client_for(enterprise)
     client.get(article.get_absolute_url())  # the first visit also creates the reading row
-    cache.clear()
-    # session, readers counter, user with subscription, content counter, article with issue
-    # and section, industries, neighbours, reading
-    with django_assert_num_queries(8):
+    clear_caches()
+    # session, the counters, user with subscription, article with issue and section,
+    # industries, neighbours, reading
+    with django_assert_num_queries(7):
         assert client.get(article.get_absolute_url()).status_code == 200
-    # User, page and reading state come from the cache, each checked against its counter.
-    with django_assert_num_queries(2):
+    # User, page and reading state come from the caches, checked against the counters.
+    with django_assert_num_queries(1):
         assert client.get(article.get_absolute_url()).status_code == 200

@@ -205,7 +205,7 @@ def test_search_runs_a_fixed_number_of_queries(
     refresh(Article.objects.values_list("pk", flat=True))
     client.force_login(enterprise)
     client.get(URL, {"q": "储能"})  # the session and the user reach the cache
-    # readers counter, ranked ids, the page's articles, industries and sections for
+    # the counters, ranked ids, the page's articles, industries and sections for
     # the filter form
     with django_assert_num_queries(5):
         response = client.get(URL, {"q": "储能"})
