@@ -4,6 +4,7 @@ Local runs (`make run`, `make test`) set DJANGO_DEBUG=1; anything else is produc
 provide SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -44,6 +45,9 @@ INSTALLED_APPS = [
     "django_ckeditor_5",
     "simple_history",
     "import_export",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # The project's apps, lowest layer first (the README's layout section; `make lint` checks it).
     "apps.core",
     "apps.accounts",
@@ -61,14 +65,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it turns a login refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -128,7 +136,42 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # --- Users and authentication ----------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["apps.accounts.backends.UsernameEmailOrMobileBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a login while its username and address are locked out (django-axes).
+    "axes.backends.AxesStandaloneBackend",
+    "apps.accounts.backends.UsernameEmailOrMobileBackend",
+]
+# Argon2 first; older hashes are upgraded at the next successful login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+# --- Login throttling (django-axes) and staff two-factor login (django-otp) ---------------
+
+# The tenth wrong password for one login name from one address locks that pair out for the
+# cool-off time; a right password resets the count. E-mail and mobile count as the username.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "apps.accounts.backends.login_name"
+AXES_CLIENT_IP_CALLABLE = "apps.accounts.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+AXES_VERBOSE = False
+# Behind a reverse proxy, the header it sets with the real client address, as Django names it
+# in request.META (e.g. HTTP_X_REAL_IP); empty means the direct peer (REMOTE_ADDR).
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
+# Password-reset e-mails: at most this many per address, and per client address, an hour.
+PASSWORD_RESET_LIMIT_PER_EMAIL = env.int("PASSWORD_RESET_LIMIT_PER_EMAIL", default=3)
+PASSWORD_RESET_LIMIT_PER_IP = env.int("PASSWORD_RESET_LIMIT_PER_IP", default=20)
+
+# The back office asks staff for a TOTP code after the password, whenever DJANGO_DEBUG is off
+# (the local demo keeps plain passwords so the demo accounts work).
+OTP_REQUIRED = env.bool("OTP_REQUIRED", default=not DEBUG)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="许昌竞争情报快递")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reader:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -184,6 +227,23 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="许昌竞争情报�
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Security (production) -------------------------------------------------------------------
+
+# Content-Security-Policy (django-csp, config/security.py): reader pages run only the site's own
+# scripts; the back office's exceptions are in config/security.py and the README.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # CKEditor 5 reads the CSRF cookie to upload images.

@@ -11,7 +11,7 @@ class UsernameEmailOrMobileBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if not username or password is None:
             return None
-        user = self._find_user(username.strip())
+        user = self.find_user(username.strip())
         if user is None:
             # Run the hasher anyway so an unknown login costs as long as a wrong password.
             get_user_model()().set_password(password)
@@ -27,7 +27,7 @@ class UsernameEmailOrMobileBackend(ModelBackend):
         return user if user is not None and self.user_can_authenticate(user) else None
 
     @staticmethod
-    def _find_user(login):
+    def find_user(login):
         candidates = list(
             get_user_model()
             ._default_manager.filter(
@@ -42,3 +42,14 @@ class UsernameEmailOrMobileBackend(ModelBackend):
             if user.username == login:
                 return user
         return candidates[0] if len(candidates) == 1 else None
+
+
+def login_name(request, credentials) -> str:
+    """The name login throttling counts failures under (settings.AXES_USERNAME_CALLABLE).
+
+    A user may sign in by username, e-mail or mobile: all three count as the username, so
+    switching between them gains an attacker nothing. Unknown names count as typed.
+    """
+    typed = ((credentials or {}).get("username") or "").strip()
+    user = UsernameEmailOrMobileBackend.find_user(typed) if typed else None
+    return user.get_username() if user is not None else typed.lower()
