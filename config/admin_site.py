@@ -1,16 +1,62 @@
+from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django_otp.admin import OTPAdminAuthenticationForm
+from django_otp.forms import OTPAuthenticationFormMixin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.subscribers.selectors import EXPIRY_WARNING_DAYS, expiring_soon
 from apps.workflow.selectors import work_queue
 
 
+class StaffLoginForm(OTPAdminAuthenticationForm):
+    """The back office's login when a second factor is required: password and TOTP code."""
+
+    otp_token = forms.CharField(
+        label="动态验证码",
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    otp_error_messages = {
+        **OTPAuthenticationFormMixin.otp_error_messages,
+        "token_required": "请输入身份验证器应用显示的 6 位动态验证码。",
+        "invalid_token": "动态验证码不正确或已过期，请重新输入当前显示的验证码。",
+        "n_failed_attempts": "动态验证码连续输错，验证已暂停，请稍后再试。",
+        "verification_not_allowed": "动态验证暂时不可用，请稍后再试。",
+        "device_required": "该账号还没有设置身份验证器，请联系系统管理员。",
+    }
+
+    def _chosen_device(self, user):
+        # Staff have one authenticator (manage.py totp_device): use it without asking.
+        chosen = super()._chosen_device(user)
+        if chosen is None:
+            chosen = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
+        return chosen
+
+
 class BulletinAdminSite(admin.AdminSite):
-    """The editorial back office; its index shows each user what waits for them."""
+    """The editorial back office; its index shows each user what waits for them.
+
+    With settings.OTP_REQUIRED (whenever DJANGO_DEBUG is off), staff sign in with their
+    password and a TOTP code, and every admin page requires a session verified that way.
+    """
 
     site_header = f"{settings.PUBLICATION_NAME} 编辑部"
     site_title = settings.PUBLICATION_NAME
     index_title = "编辑工作台"
+
+    def has_permission(self, request):
+        verified = not settings.OTP_REQUIRED or request.user.is_verified()
+        return super().has_permission(request) and verified
+
+    @property
+    def login_form(self):
+        return StaffLoginForm if settings.OTP_REQUIRED else AdminAuthenticationForm
+
+    @property
+    def login_template(self):
+        return "admin/login_totp.html" if settings.OTP_REQUIRED else None
 
     def index(self, request, extra_context=None):
         context = {"work_queue": work_queue(request.user), **(extra_context or {})}

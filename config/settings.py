@@ -161,6 +161,8 @@ AXES_USERNAME_CALLABLE = "apps.accounts.backends.login_name"
 AXES_CLIENT_IP_CALLABLE = "apps.accounts.client_ip.client_ip"
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
 AXES_VERBOSE = False
+# The locks are shown, in Chinese and scoped to each role, by apps.accounts.admin.
+AXES_ENABLE_ADMIN = False
 # Behind a reverse proxy, the header it sets with the real client address, as Django names it
 # in request.META (e.g. HTTP_X_REAL_IP); empty means the direct peer (REMOTE_ADDR).
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")

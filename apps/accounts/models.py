@@ -1,3 +1,4 @@
+from axes.models import AccessAttempt
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
@@ -46,3 +47,16 @@ class User(AbstractUser):
     def get_full_name(self):
         # Chinese order: family name first, no space.
         return f"{self.last_name}{self.first_name}".strip()
+
+
+class LoginLockout(AccessAttempt):
+    """django-axes' record of failed logins for one login name and address, in the back office.
+
+    Deleting it lifts the lock. Subscriber administrators see and lift their subscribers'
+    locks; only superusers see staff accounts' (accounts.admin).
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = "登录锁定"
+        verbose_name_plural = "登录锁定"

@@ -47,14 +47,24 @@ MOBILES = {"leader": "13800000001", "enterprise": "13800000002", "expired": "138
 
 
 class Command(BaseCommand):
-    help = "载入演示数据：样刊一期及演示账号（仅限 DEBUG 模式）。可重复运行。"
+    help = (
+        "载入演示数据：样刊一期及演示账号（仅限 DEBUG 模式）。可重复运行；"
+        "已有的账号保持不变，除非指定 --reset-demo-passwords。"
+    )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reset-demo-passwords",
+            action="store_true",
+            help=f"把已有演示账号的密码重设为 {DEMO_PASSWORD}。",
+        )
+
+    def handle(self, *args, reset_demo_passwords=False, **options):
         if not settings.DEBUG:
             raise CommandError("DEBUG 已关闭：演示账号使用公开的密码，不能在生产环境创建。")
         with transaction.atomic():
             issue = self.load_sample_issue()
-            self.load_accounts()
+            kept = self.load_accounts(reset_passwords=reset_demo_passwords)
         self.stdout.write(
             self.style.SUCCESS(f"已载入样刊 {issue}，共 {issue.articles.count()} 篇文章。")
         )
@@ -62,6 +72,11 @@ class Command(BaseCommand):
         for username in [*STAFF, *SUBSCRIBERS]:
             mobile = f"（手机 {MOBILES[username]}）" if username in MOBILES else ""
             self.stdout.write(f"  {username}{mobile}")
+        if kept:
+            self.stdout.write(
+                f"已存在的账号保持原样，密码未改动：{'、'.join(kept)}"
+                "（如需恢复演示密码：python manage.py load_demo --reset-demo-passwords）"
+            )
 
     def load_sample_issue(self):
         data = json.loads(SAMPLE_ISSUE.read_text(encoding="utf-8"))
@@ -95,33 +110,52 @@ class Command(BaseCommand):
         refresh(issue.articles.values_list("pk", flat=True))
         return issue
 
-    def load_accounts(self):
+    def load_accounts(self, *, reset_passwords):
+        """Create the demo accounts that do not exist yet; return the names of those that did.
+
+        An existing account is never changed (someone may have given it a real password),
+        except that --reset-demo-passwords sets the demo password again.
+        """
         today = timezone.localdate()
+        kept = []
         for username, (last, first, role, superuser) in STAFF.items():
-            user = self.demo_user(username, last, first, is_staff=True, is_superuser=superuser)
-            if role:
+            user, created = self.demo_user(
+                username, last, first, is_staff=True, is_superuser=superuser
+            )
+            if created and role:
                 user.groups.set([Group.objects.get(name=role)])
+            self.finish(user, created, reset_passwords, kept)
         for username, entry in SUBSCRIBERS.items():
             last, first, kind, organization, position, region, followed, days = entry
-            user = self.demo_user(
+            user, created = self.demo_user(
                 username, last, first, is_staff=False, is_superuser=False, mobile=MOBILES[username]
             )
-            subscriber, _ = Subscriber.objects.update_or_create(
+            self.finish(user, created, reset_passwords, kept)
+            if not created:
+                continue
+            subscriber = Subscriber.objects.create(
                 user=user,
-                defaults={
-                    "kind": kind,
-                    "organization": organization,
-                    "position": position,
-                    "region": region,
-                    "valid_from": today + timedelta(days=days[0]),
-                    "valid_until": today + timedelta(days=days[1]),
-                },
+                kind=kind,
+                organization=organization,
+                position=position,
+                region=region,
+                valid_from=today + timedelta(days=days[0]),
+                valid_until=today + timedelta(days=days[1]),
             )
             subscriber.industries.set(Industry.objects.filter(slug__in=followed))
+        return kept
+
+    @staticmethod
+    def finish(user, created, reset_passwords, kept):
+        if created or reset_passwords:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        else:
+            kept.append(user.username)
 
     @staticmethod
     def demo_user(username, last_name, first_name, **flags):
-        user, _ = get_user_model().objects.update_or_create(
+        return get_user_model().objects.get_or_create(
             username=username,
             defaults={
                 "last_name": last_name,
@@ -131,6 +165,3 @@ class Command(BaseCommand):
                 **flags,
             },
         )
-        user.set_password(DEMO_PASSWORD)
-        user.save(update_fields=["password"])
-        return user
