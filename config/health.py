@@ -1,12 +1,37 @@
-from django.db import connection
+import json
+
+from django.core.cache import cache
+from django.db import DatabaseError, connection
 from django.http import HttpResponse
 
 
+def _database():
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        connection.close()  # the next request gets a fresh connection
+        return "unavailable"
+    return "ok"
+
+
+def _cache():
+    # The cache backend turns an unreachable Redis into misses (config/cache.py); a value
+    # written and read back tells whether it is really there.
+    try:
+        cache.set("healthz", "ok", timeout=10)
+        return "ok" if cache.get("healthz") == "ok" else "unavailable"
+    except Exception:  # noqa: BLE001 - any failure of the cache is "unavailable" here
+        return "unavailable"
+
+
 class HealthCheckMiddleware:
-    """Answer /healthz before host validation and HTTPS redirects.
+    """Answer /healthz before host validation, HTTPS redirects and sessions.
 
     Load balancers and container health checks call the app by its internal address, which is
-    not (and should not be) in ALLOWED_HOSTS.
+    not (and should not be) in ALLOWED_HOSTS. The body names each dependency's state; the
+    status is 503 only when the database is unreachable, since without the cache the site
+    still serves every page.
     """
 
     def __init__(self, get_response):
@@ -14,7 +39,7 @@ class HealthCheckMiddleware:
 
     def __call__(self, request):
         if request.path == "/healthz":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-            return HttpResponse("ok", content_type="text/plain")
+            state = {"database": _database(), "cache": _cache()}
+            status = 200 if state["database"] == "ok" else 503
+            return HttpResponse(json.dumps(state), content_type="application/json", status=status)
         return self.get_response(request)

@@ -5,6 +5,7 @@ import os
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils._os import safe_join
@@ -63,8 +64,27 @@ def _local_path(url):
     static_prefix = settings.STATIC_URL.lstrip("/")
     media_prefix = settings.MEDIA_URL.lstrip("/")
     if path.startswith(static_prefix):
-        return finders.find(path[len(static_prefix) :])
+        return _static_file(path[len(static_prefix) :])
     if path.startswith(media_prefix):
         candidate = safe_join(settings.MEDIA_ROOT, path[len(media_prefix) :])
         return candidate if os.path.isfile(candidate) else None
     return None
+
+
+def _static_file(name):
+    """The file behind a static URL, under whatever storage production uses.
+
+    With the manifest storage the URL names the hashed copy (print.<hash>.css), which exists
+    only in STATIC_ROOT; in development the finders know the source files.
+    """
+    if storage_path := _stored(name):
+        return storage_path
+    return finders.find(name)
+
+
+def _stored(name):
+    try:
+        path = staticfiles_storage.path(name)
+    except NotImplementedError:  # a storage without local files
+        return None
+    return path if os.path.isfile(path) else None
