@@ -18,6 +18,9 @@ from tests.factories import ArticleFactory, IssueFactory
 
 pytestmark = pytest.mark.django_db
 
+# Loopback only, nothing kept on disk; the port comes last.
+REDIS_OPTIONS = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--port"]
+
 
 @pytest.fixture
 def redis_of_our_own(settings, tmp_path):
@@ -26,11 +29,8 @@ def redis_of_our_own(settings, tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen(  # noqa: S603 - the machine's redis-server on loopback
-        [
-            shutil.which("redis-server") or "/usr/bin/redis-server",
-            "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--dir", str(tmp_path),
-        ],  # fmt: skip
+        [shutil.which("redis-server") or "/usr/bin/redis-server", *REDIS_OPTIONS, str(port)],
+        cwd=tmp_path,
         stdout=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 10
