@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "apps.workflow",
     "apps.demo",
     "apps.reader",
+    "apps.backups",
 ]
 
 MIDDLEWARE = [
@@ -220,6 +221,12 @@ IMAGE_UPLOAD_MAX_BYTES = env.int("IMAGE_UPLOAD_MAX_BYTES", default=10 * 1024 * 1
 IMAGE_UPLOAD_MAX_PIXELS = env.int("IMAGE_UPLOAD_MAX_PIXELS", default=40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Backups ---------------------------------------------------------------------------------
+
+# `manage.py backup` writes dated archives (database and uploads) here and keeps the newest few.
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
 
 # --- E-mail ----------------------------------------------------------------------------------
 

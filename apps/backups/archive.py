@@ -1,0 +1,212 @@
+"""One dated archive with everything the institute would lose: the database and the uploads.
+
+`write()` makes `bulletin-YYYYmmdd-HHMMSS.tar` holding the database (pg_dump's custom format
+on PostgreSQL, a copy made with SQLite's online backup API on SQLite), every file under
+MEDIA_ROOT and `manifest.json`, which names the database vendor, the migrations applied and a
+SHA-256 of every member, so `restore()` can refuse an archive that is damaged or meant for the
+other kind of database.
+"""
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
+from django.utils import timezone
+
+PREFIX = "bulletin-"
+DATABASE_MEMBER = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
+
+
+class BackupError(Exception):
+    """The backup or restore cannot go on; the message says why, in Chinese."""
+
+
+# --- Backup ---------------------------------------------------------------------------------
+
+
+def write(directory: Path, *, keep: int) -> Path:
+    """Write a new archive into `directory`, keep only the newest `keep`; return its path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    target = directory / f"{PREFIX}{stamp}.tar"
+    partial = target.with_suffix(".tar.partial")
+    with tempfile.TemporaryDirectory() as work:
+        dump = Path(work) / DATABASE_MEMBER[_vendor()]
+        _dump_database(dump)
+        members = {dump.name: dump, **_media_files()}
+        manifest = {
+            "created_at": timezone.now().isoformat(),
+            "database": _vendor(),
+            "migrations": _applied_migrations(),
+            "files": {name: _sha256(path) for name, path in members.items()},
+        }
+        with tarfile.open(partial, "w") as tar:
+            _add_bytes(tar, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+            for name, path in members.items():
+                tar.add(path, arcname=name)
+    partial.rename(target)  # a crash mid-way never leaves a file that looks complete
+    for old in sorted(directory.glob(f"{PREFIX}*.tar"))[:-keep]:
+        old.unlink()
+    return target
+
+
+def _vendor():
+    if connection.vendor not in DATABASE_MEMBER:
+        raise BackupError(f"不支持备份 {connection.vendor} 数据库。")
+    return connection.vendor
+
+
+def _dump_database(path):
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        with sqlite3.connect(path) as copy:
+            connection.connection.backup(copy)  # a consistent copy while the site runs
+        return
+    _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(path)])
+
+
+def _media_files():
+    root = Path(settings.MEDIA_ROOT)
+    if not root.is_dir():
+        return {}
+    return {
+        f"media/{path.relative_to(root).as_posix()}": path
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def _applied_migrations():
+    recorder = MigrationRecorder(connection)
+    return sorted(f"{app}.{name}" for app, name in recorder.applied_migrations())
+
+
+# --- Restore --------------------------------------------------------------------------------
+
+
+def restore(archive: Path, *, force: bool) -> dict:
+    """Restore `archive` into the configured database and MEDIA_ROOT; return its manifest.
+
+    Both must be empty unless `force`: restoring over live data is never an accident.
+    """
+    if not archive.is_file():
+        raise BackupError(f"找不到备份文件：{archive}")
+    with tempfile.TemporaryDirectory() as work, tarfile.open(archive) as tar:
+        manifest = _read_manifest(tar)
+        if manifest.get("database") != connection.vendor:
+            raise BackupError(
+                f"该备份来自 {manifest.get('database')} 数据库，当前配置的是 {connection.vendor}。"
+            )
+        if not force:
+            _refuse_if_not_empty()
+        tar.extractall(work, filter="data")  # refuses absolute paths, .. and links out
+        _verify(Path(work), manifest)
+        _load_database(Path(work) / DATABASE_MEMBER[connection.vendor])
+        _load_media(Path(work) / "media")
+    return manifest
+
+
+def _read_manifest(tar):
+    try:
+        return json.load(tar.extractfile("manifest.json"))
+    except (KeyError, ValueError, AttributeError) as error:
+        raise BackupError("这不是本系统的备份文件（缺少 manifest.json）。") from error
+
+
+def _refuse_if_not_empty():
+    tables = connection.introspection.table_names()
+    if "django_migrations" in tables and MigrationRecorder(connection).applied_migrations():
+        raise BackupError("目标数据库不是空的。如确需覆盖，请加 --force。")
+    media = Path(settings.MEDIA_ROOT)
+    if media.is_dir() and any(media.iterdir()):
+        raise BackupError(f"上传文件目录 {media} 不是空的。如确需覆盖，请加 --force。")
+
+
+def _verify(folder, manifest):
+    for name, digest in manifest["files"].items():
+        path = folder / name
+        if not path.is_file() or _sha256(path) != digest:
+            raise BackupError(f"备份文件已损坏：{name} 与清单不符，未做任何恢复。")
+
+
+def _load_database(path):
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        with sqlite3.connect(path) as source:
+            source.backup(connection.connection)
+        return
+    database = connection.settings_dict["NAME"]
+    _run(
+        [
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--exit-on-error",
+            "--dbname",
+            database,
+            str(path),
+        ]
+    )
+
+
+def _load_media(folder):
+    root = Path(settings.MEDIA_ROOT)
+    if not folder.is_dir():
+        return
+    for path in folder.rglob("*"):
+        if path.is_file():
+            target = root / path.relative_to(folder)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+
+
+# --- Helpers --------------------------------------------------------------------------------
+
+
+def _run(command):
+    """Run a PostgreSQL client tool against the configured database."""
+    database = connection.settings_dict
+    environment = {
+        **os.environ,
+        "PGDATABASE": database["NAME"],
+        "PGUSER": database["USER"] or "",
+        "PGPASSWORD": database["PASSWORD"] or "",
+        "PGHOST": database["HOST"] or "",
+        "PGPORT": str(database["PORT"] or ""),
+    }
+    try:
+        subprocess.run(command, env=environment, check=True, capture_output=True, text=True)  # noqa: S603
+    except FileNotFoundError as error:
+        raise BackupError(
+            f"找不到 {command[0]}：请安装 PostgreSQL 客户端（postgresql-client）。"
+        ) from error
+    except subprocess.CalledProcessError as error:
+        raise BackupError(f"{command[0]} 失败：{error.stderr.strip()}") from error
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _add_bytes(tar, name, text):
+    data = text.encode("utf-8")
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mtime = int(datetime.now().timestamp())  # noqa: DTZ005 - a file time, not a date
+    tar.addfile(info, io.BytesIO(data))
