@@ -21,4 +21,4 @@ RUN DJANGO_DEBUG=0 SECRET_KEY=collectstatic-only CACHE_URL=locmemcache:// \
 USER bulletin
 
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn config.wsgi --bind 0.0.0.0:8000 --workers ${WEB_WORKERS:-3} --access-logfile -"]
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn config.wsgi --bind 0.0.0.0:8000 --workers ${WEB_WORKERS:-3}"]
