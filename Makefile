@@ -7,9 +7,12 @@ PORT ?= 8000
 DJANGO_DEBUG ?= 1
 export DJANGO_DEBUG
 
-# System packages: WeasyPrint's text layout (Pango), Chinese fonts for the PDF, and Chromium
-# for the browser tests. Installed with apt when we are root and they are missing.
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk chromium chromium-driver
+# System packages: WeasyPrint's text layout (Pango), Chinese fonts for the PDF, Chromium for the
+# browser tests, the PostgreSQL client tools for backups, and nginx and docker-compose for the
+# deployment tests (the compose stack without containers; `config` checks the compose file).
+# Installed with apt when we are root and they are missing.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk chromium chromium-driver \
+	postgresql-client nginx-light docker-compose redis-server
 
 .PHONY: run test e2e bench lint format check-django install install-dev system-packages clean
 
