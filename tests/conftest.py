@@ -1,6 +1,10 @@
 import os
+import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -168,18 +172,22 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def other_process(cache_kind):
-    """Run Python code in a separate `manage.py shell` on the test database and this test's
-    cache setting (as an administrator's shell, an import or another worker would)."""
+def shared_database_url():
+    """The URL of the database this test runs on, for another process to open it."""
     from django.db import connection
 
     database = connection.settings_dict
     if connection.vendor == "sqlite":
-        url = f"sqlite:///{database['NAME']}"
-    else:
-        auth = database["USER"] + (f":{database['PASSWORD']}" if database["PASSWORD"] else "")
-        url = f"postgres://{auth}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+        return f"sqlite:///{database['NAME']}"
+    auth = database["USER"] + (f":{database['PASSWORD']}" if database["PASSWORD"] else "")
+    return f"postgres://{auth}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+
+
+@pytest.fixture
+def other_process(cache_kind):
+    """Run Python code in a separate `manage.py shell` on the test database and this test's
+    cache setting (as an administrator's shell, an import or another worker would)."""
+    url = shared_database_url()
 
     def run(code):
         environment = {
@@ -200,3 +208,38 @@ def other_process(cache_kind):
         return result.stdout
 
     return run
+
+
+# Loopback only, nothing kept on disk; the port comes last.
+REDIS_OPTIONS = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--port"]
+
+
+@pytest.fixture
+def redis_of_our_own(settings, tmp_path):
+    """A Redis server of this test's own on loopback, which the test can freeze and thaw."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(  # noqa: S603 - the machine's redis-server on loopback
+        [shutil.which("redis-server") or "/usr/bin/redis-server", *REDIS_OPTIONS, str(port)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "config.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+        },
+    }
+    yield server
+    os.kill(server.pid, signal.SIGCONT)
+    server.terminate()
+    server.wait(timeout=5)

@@ -1,11 +1,7 @@
 """Redis may fail; readers may not notice. The health check tells what is down."""
 
 import os
-import shutil
 import signal
-import socket
-import subprocess
-import time
 
 import pytest
 from django.core.cache import caches
@@ -17,41 +13,6 @@ from apps.readership.models import Reading
 from tests.factories import ArticleFactory, IssueFactory
 
 pytestmark = pytest.mark.django_db
-
-# Loopback only, nothing kept on disk; the port comes last.
-REDIS_OPTIONS = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--port"]
-
-
-@pytest.fixture
-def redis_of_our_own(settings, tmp_path):
-    """A Redis server of this test's own on loopback, which the test can freeze and thaw."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(  # noqa: S603 - the machine's redis-server on loopback
-        [shutil.which("redis-server") or "/usr/bin/redis-server", *REDIS_OPTIONS, str(port)],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {
-            "BACKEND": "config.cache.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{port}/0",
-        },
-    }
-    yield server
-    os.kill(server.pid, signal.SIGCONT)
-    server.terminate()
-    server.wait(timeout=5)
-
 
 def freeze(server):
     # A stopped process keeps its connections and its data: requests to it time out, as
