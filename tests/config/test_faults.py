@@ -14,6 +14,7 @@ from tests.factories import ArticleFactory, IssueFactory
 
 pytestmark = pytest.mark.django_db
 
+
 def freeze(server):
     # A stopped process keeps its connections and its data: requests to it time out, as
     # with a hung or unreachable Redis, and its old contents are still there afterwards.
