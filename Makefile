@@ -14,7 +14,7 @@ export DJANGO_DEBUG
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk chromium chromium-driver \
 	postgresql-client nginx-light docker-compose redis-server
 
-.PHONY: run test e2e bench lint format check-django install install-dev system-packages clean
+.PHONY: run test e2e bench soak lint format check-django install install-dev system-packages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,12 @@ bench: install-dev
 	$(BIN)/python benchmarks/bench.py
 
 # ruff, and import-linter's layers contract: the apps depend one way (pyproject.toml).
+# Production settings under load while PostgreSQL restarts and Redis stops (benchmarks/soak.py):
+# loopback only, about four minutes; the table goes to docs/reliability.md. Restarts the
+# machine's PostgreSQL cluster: run it when nothing else uses it.
+soak: install-dev
+	$(BIN)/python benchmarks/soak.py
+
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
