@@ -5,19 +5,24 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1
 
 WORKDIR /app
-# Pango for WeasyPrint (PDF) and Noto CJK so the PDF has Chinese glyphs.
+# Pango for WeasyPrint (PDF), Noto CJK so the PDF has Chinese glyphs, and PostgreSQL's client
+# tools for `manage.py backup` / `restore`.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk \
+       postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 COPY requirements.lock .
 RUN pip install --require-hashes -r requirements.lock
 
 COPY . .
 # collectstatic needs settings but no secrets; this key exists only during the build.
+# Collected (hashed, compressed) once here; at start the web service copies them to the volume
+# nginx serves them from.
 RUN DJANGO_DEBUG=0 SECRET_KEY=collectstatic-only CACHE_URL=locmemcache:// \
-    python manage.py collectstatic --noinput \
+    STATIC_ROOT=/app/static-build python manage.py collectstatic --noinput \
     && useradd --system --home /app bulletin \
-    && mkdir -p /app/media && chown bulletin /app/media
+    && mkdir -p /app/media /app/staticfiles /app/backups \
+    && chown bulletin /app/media /app/staticfiles /app/backups
 USER bulletin
 
 EXPOSE 8000
