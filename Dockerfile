@@ -2,7 +2,8 @@ FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    PIP_NO_CACHE_DIR=1
+    PIP_NO_CACHE_DIR=1 \
+    STATIC_ROOT=/app/static
 
 WORKDIR /app
 # Pango for WeasyPrint (PDF), Noto CJK so the PDF has Chinese glyphs, and PostgreSQL's client
@@ -16,13 +17,13 @@ RUN pip install --require-hashes -r requirements.lock
 
 COPY . .
 # collectstatic needs settings but no secrets; this key exists only during the build.
-# Collected (hashed, compressed) once here; at start the web service copies them to the volume
-# nginx serves them from.
+# Collected (hashed, compressed) once, into the image; the compose web service copies them to
+# the volume nginx serves them from.
 RUN DJANGO_DEBUG=0 SECRET_KEY=collectstatic-only CACHE_URL=locmemcache:// \
-    STATIC_ROOT=/app/static-build python manage.py collectstatic --noinput \
+    python manage.py collectstatic --noinput \
     && useradd --system --home /app bulletin \
-    && mkdir -p /app/media /app/staticfiles /app/backups \
-    && chown bulletin /app/media /app/staticfiles /app/backups
+    && mkdir -p /app/media /app/backups /srv/static \
+    && chown bulletin /app/media /app/backups /srv/static
 USER bulletin
 
 EXPOSE 8000
