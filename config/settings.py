@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "apps.search",
     "apps.feedback",
     "apps.readership",
+    "apps.uploads",
     "apps.workflow",
     "apps.demo",
     "apps.reader",
@@ -69,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the request: PostgreSQL cannot hold a NUL character.
+    "config.bad_input.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -205,6 +208,10 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# With nginx in front: its internal location for uploads (e.g. /protected-media/). The app checks
+# who may see a file, then answers with X-Accel-Redirect and nginx sends it. Empty: the app
+# sends the file itself.
+MEDIA_ACCEL_REDIRECT = env.str("MEDIA_ACCEL_REDIRECT", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

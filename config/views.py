@@ -1,22 +1,51 @@
+import mimetypes
+import os
+from urllib.parse import quote
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import SuspiciousFileOperation
 from django.http import Http404, HttpResponse
+from django.utils._os import safe_join
 from django.views.static import serve
 
-from apps.accounts.access import may_read
+from apps.uploads.access import may_see_file
+from apps.uploads.files import clean_path
 
 
 @login_required
 def protected_media(request, path):
-    """Serve uploaded images to those who may read the bulletin: its images are internal too."""
-    if not may_read(request.user):
+    """Serve an uploaded file to staff and to those who may read an item that uses it.
+
+    Everyone else gets 404, as for a page they may not read. With settings.MEDIA_ACCEL_REDIRECT
+    (the internal location of a web server in front, e.g. "/protected-media/"), the file itself
+    is sent by that server once the app has decided.
+    """
+    # The name checked is the name sent: one canonical spelling, inside MEDIA_ROOT.
+    path = clean_path(path)
+    if path is None or not may_see_file(request.user, path):
         raise Http404
-    try:
-        response = serve(request, path, document_root=settings.MEDIA_ROOT)
-    except SuspiciousFileOperation as error:  # a path that leaves MEDIA_ROOT
-        raise Http404 from error
-    response["Cache-Control"] = "private, max-age=86400"
+    accel_prefix = settings.MEDIA_ACCEL_REDIRECT
+    if accel_prefix:
+        try:
+            full_path = safe_join(settings.MEDIA_ROOT, path)
+        except SuspiciousFileOperation as error:
+            raise Http404 from error
+        # The same answers as without the web server: 404 for a folder or a missing file.
+        if not os.path.isfile(full_path):
+            raise Http404
+        content_type, _ = mimetypes.guess_type(path)
+        response = HttpResponse(content_type=content_type or "application/octet-stream")
+        # Escaped: nginx unescapes the header, and "?" or "#" must stay part of the name.
+        response["X-Accel-Redirect"] = accel_prefix + quote(path, safe="/")
+    else:
+        try:
+            response = serve(request, path, document_root=settings.MEDIA_ROOT)
+        except SuspiciousFileOperation as error:  # a path that leaves MEDIA_ROOT
+            raise Http404 from error
+    # Asked again on every use: a withdrawal or an ended subscription counts at once, and a
+    # browser's copy is revalidated (304) only after the check above.
+    response["Cache-Control"] = "private, no-cache"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

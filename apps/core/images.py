@@ -17,11 +17,17 @@ from PIL import Image, ImageOps
 
 # Pillow format name -> file extension of the stored copy.
 ACCEPTED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+# Each frame costs work of its own beside its pixels; the pixel budget bounds the rest.
 MAX_FRAMES = 100
 
 
 def reencode_image(upload) -> ContentFile:
-    """Return a re-encoded copy of an uploaded image, or raise ValidationError in Chinese."""
+    """Return a re-encoded copy of an uploaded image, or raise ValidationError in Chinese.
+
+    Decoding and encoding are bounded in total pixels, all frames together, by
+    settings.IMAGE_UPLOAD_MAX_PIXELS: the budget is checked from the file's header before any
+    frame is decoded, so a small file that would take minutes to decode is refused at once.
+    """
     if upload.size > settings.IMAGE_UPLOAD_MAX_BYTES:
         raise ValidationError(
             "图片文件过大（%(size)s），请上传不超过 %(limit)s 的图片。",
@@ -48,6 +54,7 @@ def reencode_image(upload) -> ContentFile:
 
 
 def _check_format_and_size(image):
+    # Everything here comes from the header and the frames' headers: nothing is decoded yet.
     if image.format not in ACCEPTED_FORMATS:
         raise ValidationError(
             "不支持该图片格式，请上传 JPEG、PNG、WebP 或 GIF 图片。", code="invalid_format"
@@ -55,15 +62,24 @@ def _check_format_and_size(image):
     width, height = image.size
     if width * height > settings.IMAGE_UPLOAD_MAX_PIXELS:
         raise _too_many_pixels()
-    if getattr(image, "n_frames", 1) > MAX_FRAMES:
+    frames = getattr(image, "n_frames", 1)
+    if frames > MAX_FRAMES:
         raise ValidationError(
             "动图帧数过多，请上传不超过 %(limit)s 帧的 GIF。",
             code="too_many_frames",
             params={"limit": MAX_FRAMES},
         )
+    if width * height * frames > settings.IMAGE_UPLOAD_MAX_PIXELS:
+        raise _too_many_pixels(animated=True)
 
 
-def _too_many_pixels():
+def _too_many_pixels(*, animated=False):
+    if animated:
+        return ValidationError(
+            "动图各帧像素合计超过 %(limit)s 万像素，请缩小尺寸或减少帧数后再上传。",
+            code="too_many_pixels",
+            params={"limit": settings.IMAGE_UPLOAD_MAX_PIXELS // 10_000},
+        )
     return ValidationError(
         "图片像素尺寸过大，请缩小到 %(limit)s 万像素以内后再上传。",
         code="too_many_pixels",
@@ -71,14 +87,33 @@ def _too_many_pixels():
     )
 
 
+def _gif_frames(image):
+    """Yield copies of a GIF's frames, counting each frame's pixels before it is decoded.
+
+    A GIF's later frames may be larger than its screen, which then grows as they are decoded:
+    the header alone can understate the work, so the budget is also kept frame by frame.
+    """
+    spent = 0
+    for index in range(image.n_frames):
+        image.seek(index)  # reads this frame's header; the frames before it are decoded
+        spent += image.width * image.height
+        if spent > settings.IMAGE_UPLOAD_MAX_PIXELS:
+            raise _too_many_pixels(animated=True)
+        yield image.copy()  # decodes this frame
+
+
 def _encode(image) -> bytes:
     out = io.BytesIO()
     image_format = image.format
     if image_format == "GIF":
-        # Keep animations; frames were counted above.
-        image.save(out, format="GIF", save_all=getattr(image, "n_frames", 1) > 1)
+        # Keep animations: Pillow takes the frames after the first from `append_images`, one
+        # at a time, as it writes them.
+        frames = _gif_frames(image)
+        first = next(frames)
+        first.save(out, format="GIF", save_all=True, append_images=frames)
         return out.getvalue()
-    # Apply the camera's rotation before EXIF is dropped with the rest of the metadata.
+    # One frame only (an animated PNG or WebP keeps its first): apply the camera's rotation
+    # before EXIF is dropped with the rest of the metadata.
     upright = ImageOps.exif_transpose(image)
     if image_format == "JPEG":
         if upright.mode not in ("RGB", "L"):

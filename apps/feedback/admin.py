@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.utils import timezone
 
+from apps.core.changelists import BoundedChangeListMixin
 from apps.feedback.models import Feedback
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(admin.ModelAdmin):
+class FeedbackAdmin(BoundedChangeListMixin, admin.ModelAdmin):
     list_display = ("created_at", "author", "excerpt", "about", "status", "assignee")
     list_filter = ("status", "assignee", "created_at")
     list_select_related = ("author", "issue", "article", "assignee")

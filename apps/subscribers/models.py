@@ -49,6 +49,13 @@ class Subscriber(models.Model):
         ordering = ["organization", "user__username"]
         verbose_name = "订户"
         verbose_name_plural = "订户"
+        # django-import-export's admin views check these (SubscriberAdmin); only 订户管理
+        # holds them (migration 0003), so that no other staff role can read or rewrite
+        # subscribers' contact details in bulk.
+        permissions = [
+            ("import_subscriber", "可以导入订户"),
+            ("export_subscriber", "可以导出订户"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(valid_until__gte=models.F("valid_from")),

@@ -3,9 +3,14 @@
 A row names the user (username, name, mobile, e-mail) and the subscription. Every value is
 checked here with a message in Chinese; the import runs in one transaction and is rolled back
 when any row is invalid, so a file with one bad row imports nothing.
+
+An import never creates or changes a staff or superuser account, and changes the e-mail or
+mobile of an existing account (with which one signs in and resets the password) only when the
+person importing confirmed exactly that (`identity_changes_confirmed`).
 """
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
@@ -16,6 +21,7 @@ from import_export.fields import Field
 from import_export.resources import Diff
 
 from apps.articles.models import Industry
+from apps.core.spreadsheets import neutralised, restore
 from apps.subscribers.models import Subscriber
 
 COLUMNS = {
@@ -41,6 +47,9 @@ YES = {"是", "yes", "y", "1", "true"}
 NO = {"否", "no", "n", "0", "false"}
 SEPARATORS = re.compile(r"[、,，;；\s]+")
 MOBILE = re.compile(r"^1\d{10}$")
+# The columns with which one signs in (and asks for a new password), as the preview names them.
+LOGIN_NAMES = {"email": "登录邮箱", "mobile": "登录手机号"}
+CONFIRM_IDENTITY_CHANGES = "我确认更改以上账号的登录邮箱/手机号"
 
 
 class RowErrors(dict):
@@ -56,7 +65,8 @@ def _text(row, key):
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # Excel stores 13800000000 as a number
-    return str(value).strip()
+    # An exported file comes back with the quote that kept "-" or "+86…" from being a formula.
+    return restore(str(value).strip())
 
 
 def _date(row, key, errors):
@@ -92,6 +102,22 @@ class ExportedValuesDiff(Diff):
         return [resource.export_field(field, instance) for field in resource.get_import_fields()]
 
 
+@dataclass(frozen=True)
+class IdentityChange:
+    """A row would change the e-mail or mobile an existing account signs in with."""
+
+    account: str
+    field: str
+    old: str
+    new: str
+
+    def __str__(self):
+        return (
+            f"账号{self.account}的{LOGIN_NAMES[self.field]}："
+            f"{self.old or '（空）'} → {self.new or '（空）'}"
+        )
+
+
 def _account(subscriber):
     """The subscriber's user, also for a row being imported whose user is not saved yet."""
     if subscriber.user_id:
@@ -121,6 +147,12 @@ class SubscriberResource(resources.ModelResource):
         import_id_fields = ()
         skip_unchanged = False
 
+    def __init__(self, *, subscribers=None, **kwargs):
+        super().__init__(**kwargs)
+        # The admin passes the subscribers the importing user may change there; a row names
+        # an existing subscriber only among them (any other existing username is refused).
+        self.subscribers = Subscriber.objects.all() if subscribers is None else subscribers
+
     # --- export ---
 
     def get_diff_class(self):
@@ -128,6 +160,11 @@ class SubscriberResource(resources.ModelResource):
 
     def get_queryset(self):
         return Subscriber.objects.select_related("user").prefetch_related("industries")
+
+    def export_resource(self, instance, selected_fields=None, **kwargs):
+        # Every exported row passes here (the import preview reads export_field and shows the
+        # values as they are): nothing a subscriber's details begin with can run as a formula.
+        return neutralised(super().export_resource(instance, selected_fields, **kwargs))
 
     def dehydrate_username(self, subscriber):
         return _account(subscriber).username
@@ -175,10 +212,23 @@ class SubscriberResource(resources.ModelResource):
 
     # --- import ---
 
-    def import_data(self, dataset, **kwargs):
+    def import_data(self, dataset, dry_run=False, *, identity_changes_confirmed=False, **kwargs):
+        """Import `dataset` all or nothing, listing changes of login names in the result."""
         kwargs["use_transactions"] = True
         kwargs["rollback_on_validation_errors"] = True
-        return super().import_data(dataset, **kwargs)
+        # A row that changes the e-mail or mobile of an existing account is an error in a real
+        # run unless the person importing confirmed it; a preview writes nothing and lists it.
+        self._refuse_identity_changes = not dry_run and not identity_changes_confirmed
+        self._identity_changes, self._refused_rows = [], 0
+        result = super().import_data(dataset, dry_run=dry_run, **kwargs)
+        result.identity_changes = self._identity_changes
+        # The import failed for that reason alone: confirming it would import the file.
+        result.identity_changes_refused = (
+            self._refused_rows > 0
+            and not result.has_errors()
+            and self._refused_rows == len(result.invalid_rows)
+        )
+        return result
 
     def before_import(self, dataset, **kwargs):
         missing = [
@@ -191,7 +241,7 @@ class SubscriberResource(resources.ModelResource):
 
     def get_instance(self, instance_loader, row):
         username = _text(row, "username")
-        return Subscriber.objects.select_related("user").filter(user__username=username).first()
+        return self.subscribers.select_related("user").filter(user__username=username).first()
 
     def init_instance(self, row=None):
         return Subscriber()
@@ -221,7 +271,11 @@ class SubscriberResource(resources.ModelResource):
             errors.add("notify_by_email", "请填写“是”或“否”。")
         if errors:
             raise ValidationError(errors)
+        self._check_identity(user, values)
 
+        user.last_name, user.first_name = values["full_name"][:150], ""
+        user.mobile = values["mobile"]
+        user.email = values["email"]
         subscriber.kind = kind
         subscriber.region = region
         subscriber.organization = values["organization"][:100]
@@ -238,11 +292,24 @@ class SubscriberResource(resources.ModelResource):
     def _user_for(self, subscriber, values, errors):
         user_model = get_user_model()
         username = values["username"]
-        user = subscriber.user if subscriber.pk else None
-        if user is None and username:
-            if user_model.objects.filter(username=username).exists():
-                errors.add("username", "该用户名已被其他账号使用。")
-            user = user_model(username=username)
+        if subscriber.pk:
+            user = existing = subscriber.user
+        else:
+            existing = user_model.objects.filter(username=username).first() if username else None
+            user = user_model(username=username) if username else None
+        # Whoever imports, a superuser too: an import changes accounts in bulk, without the
+        # user admin's form, and a new e-mail or mobile is a way into the account through
+        # the password reset. A staff or superuser account (which may also subscribe) is
+        # changed one by one in the user admin, never by a file.
+        if existing is not None and (existing.is_staff or existing.is_superuser):
+            errors.add(
+                "username",
+                f"该用户名已被其他账号使用：“{username}”是工作人员或超级管理员的账号，"
+                "导入不能创建或修改这类账号。",
+            )
+            return None
+        if existing is not None and not subscriber.pk:
+            errors.add("username", "该用户名已被其他账号使用。")
         if username in self._seen["username"]:
             errors.add("username", "文件中有重复的用户名。")
         self._seen["username"].add(username)
@@ -250,10 +317,28 @@ class SubscriberResource(resources.ModelResource):
             return None
         self._check_unique_contact(user, "mobile", values["mobile"], errors)
         self._check_unique_contact(user, "email", values["email"], errors)
-        user.last_name, user.first_name = values["full_name"][:150], ""
-        user.mobile = values["mobile"]
-        user.email = values["email"]
         return user
+
+    def _check_identity(self, user, values):
+        """Record a change of an existing account's login e-mail or mobile; refuse it if due."""
+        if user.pk is None:
+            return
+        changes = [
+            IdentityChange(str(user), key, getattr(user, key), values[key])
+            for key in LOGIN_NAMES
+            if getattr(user, key) != values[key]
+        ]
+        self._identity_changes.extend(changes)
+        if changes and self._refuse_identity_changes:
+            self._refused_rows += 1
+            errors = RowErrors()
+            for change in changes:
+                errors.add(
+                    change.field,
+                    f"此行将更改{change}；确认导入时未勾选“{CONFIRM_IDENTITY_CHANGES}”，"
+                    "所以没有导入任何数据。",
+                )
+            raise ValidationError(errors)
 
     def _check_unique_contact(self, user, key, value, errors):
         if not value:

@@ -6,6 +6,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from apps.articles.models import Industry
+from apps.core.spreadsheets import append_row
 from apps.subscribers.models import Subscriber
 from apps.subscribers.resources import COLUMNS, REQUIRED
 
@@ -17,16 +18,19 @@ def workbook_bytes(workbook) -> bytes:
 
 
 def import_template() -> bytes:
-    """An empty sheet with the Chinese column headers, and a sheet explaining the values."""
+    """An empty sheet with the Chinese column headers, and a sheet explaining the values.
+
+    Like every file we write, its rows go through `append_row` (no cell opens as a formula).
+    """
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "订户"
-    sheet.append(list(COLUMNS.values()))
+    append_row(sheet, COLUMNS.values())
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         sheet.column_dimensions[cell.column_letter].width = 16
     guide = workbook.create_sheet("填写说明")
-    guide.append(["列", "说明"])
+    append_row(guide, ["列", "说明"])
     notes = {
         "username": "登录用户名，不能重复；已存在的用户名将更新该订户",
         "mobile": "11 位手机号码，可用于登录",
@@ -40,5 +44,5 @@ def import_template() -> bytes:
     }
     for key, column in COLUMNS.items():
         required = "（必填）" if key in REQUIRED else ""
-        guide.append([column + required, notes.get(key, "")])
+        append_row(guide, [column + required, notes.get(key, "")])
     return workbook_bytes(workbook)

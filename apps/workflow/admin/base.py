@@ -1,10 +1,12 @@
 import itertools
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -14,6 +16,8 @@ from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.core.admin import ReadOnlyAdminMixin
+from apps.core.changelists import BoundedChangeListMixin
+from apps.core.ids import parse_id
 from apps.workflow import steps
 from apps.workflow.forms import ConcurrentEditForm
 from apps.workflow.history import compare_versions
@@ -21,7 +25,7 @@ from apps.workflow.models import TransitionLog
 from apps.workflow.roles import is_reviewer, may_edit, visible_to_staff
 
 
-class WorkflowAdmin(SimpleHistoryAdmin):
+class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
     """Admin for a workflow model: state buttons, role-based editing, history, preview.
 
     Subclasses set `preview_template` and implement `preview_context(obj)`.
@@ -79,15 +83,29 @@ class WorkflowAdmin(SimpleHistoryAdmin):
         for newer, older in itertools.pairwise(historical_records):
             newer.previous_version_id = older.pk
 
+    def history_view(self, request, object_id, extra_context=None):
+        # simple-history looks the object up itself and, when get_queryset() does not return
+        # it, shows the newest saved version instead: editors would read others' drafts. It
+        # also hands a malformed id to the database. The list of versions needs what the
+        # change page needs: the object, among those this user sees in the back office.
+        if self.get_object(request, unquote(object_id)) is None:
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # Viewing an old version needs the right to see the object now (editors do not see
         # others' drafts); restoring is editing it, so the rules of its current state apply.
-        current = self.get_object(request, object_id)
+        current = self.get_object(request, unquote(object_id))
         if current is None:
             raise PermissionDenied
         if request.method == "POST" and not self.has_change_permission(request, current):
             raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        if parse_id(version_id) is None:  # simple-history would hand it to the database
+            raise Http404
+        # As Django's change view does: the edit form locks the row while it compares
+        # versions (ConcurrentEditForm), which PostgreSQL allows only inside a transaction.
+        with transaction.atomic():
+            return super().history_form_view(request, object_id, version_id, extra_context)
 
     def revert_disabled(self, request, obj=None):
         current = self.get_object(request, str(obj.pk)) if obj is not None else None
@@ -177,11 +195,13 @@ class WorkflowAdmin(SimpleHistoryAdmin):
         obj = self.get_object(request, object_id)
         if obj is None or not self.has_view_or_change_permission(request, obj):
             raise PermissionDenied
+        # Version ids come from the query string: read strictly, or the database gets "abc".
+        old_id, new_id = parse_id(request.GET.get("old")), parse_id(request.GET.get("new"))
         versions = obj.history.select_related("history_user")
-        old = versions.filter(pk=request.GET.get("old")).first()
-        new = versions.filter(pk=request.GET.get("new")).first()
-        if old is None or new is None:
-            raise PermissionDenied
+        old = versions.filter(pk=old_id).first() if old_id else None
+        new = versions.filter(pk=new_id).first() if new_id else None
+        if old is None or new is None:  # malformed, or not a version of this object
+            raise Http404
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -195,7 +215,7 @@ class WorkflowAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TransitionLog)
-class TransitionLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class TransitionLogAdmin(BoundedChangeListMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "at",
         "object_link",
