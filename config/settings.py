@@ -179,6 +179,8 @@ PASSWORD_RESET_LIMIT_PER_IP = env.int("PASSWORD_RESET_LIMIT_PER_IP", default=20)
 # (the local demo keeps plain passwords so the demo accounts work).
 OTP_REQUIRED = env.bool("OTP_REQUIRED", default=not DEBUG)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="许昌竞争情报快递")
+# The admin never shows a device's secret or QR code; `manage.py totp_device` does, once.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reader:home"
 LOGOUT_REDIRECT_URL = "login"

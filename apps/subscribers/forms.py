@@ -5,6 +5,7 @@ from django.db import transaction
 
 from apps.accounts.models import mobile_validator
 from apps.articles.models import Industry
+from apps.core.ids import parse_id
 from apps.subscribers.models import Subscriber
 
 
@@ -18,6 +19,15 @@ class IndustryChoiceField(forms.ModelMultipleChoiceField):
 
     def label_from_instance(self, industry):
         return industry.name
+
+    def _check_values(self, value):
+        # Only ids we could have printed reach the database: a 20-digit number would
+        # overflow the integer column there (a 500, not a form error).
+        if any(parse_id(str(item)) is None for item in value):
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": ""}
+            )
+        return super()._check_values(value)
 
 
 class ProfileForm(forms.ModelForm):

@@ -1,4 +1,5 @@
 import itertools
+from datetime import UTC
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -179,6 +180,12 @@ class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
             parsed = None
         if parsed is not None and timezone.is_naive(parsed):
             parsed = timezone.make_aware(parsed)
+        try:
+            # Stored in UTC: a time that is past 9999 or before year 1 there (9999-12-31 23:59
+            # at UTC-12) could be saved by PostgreSQL but never read back. Also missing.
+            parsed = parsed.astimezone(UTC) if parsed is not None else None
+        except OverflowError:
+            parsed = None
         return parsed
 
     def preview_view(self, request, object_id):
