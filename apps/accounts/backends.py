@@ -52,4 +52,6 @@ def login_name(request, credentials) -> str:
     """
     typed = ((credentials or {}).get("username") or "").strip()
     user = UsernameEmailOrMobileBackend.find_user(typed) if typed else None
-    return user.get_username() if user is not None else typed.lower()
+    # Stored in a 255-character column (PostgreSQL refuses longer); no login name is longer
+    # than a username (150).
+    return user.get_username() if user is not None else typed.lower()[:150]

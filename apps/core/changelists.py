@@ -1,7 +1,18 @@
 """Admin lists whose date filters answer an impossible date like any other invalid filter."""
 
+from datetime import datetime, time
+
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import DateTimeField
+from django.db.models.constants import LOOKUP_SEP
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+# Lookups that compare a datetime column with the value as it is given.
+COMPARISONS = {"exact", "gt", "gte", "lt", "lte"}
 
 
 class BoundedChangeList(ChangeList):
@@ -12,7 +23,18 @@ class BoundedChangeList(ChangeList):
     9999-12-31, in year 9999 or on 0001-01-01 either leaves the range of Python's datetime
     (OverflowError or ValueError, an HTTP 500). Such a date is as wrong as `?year=abc`, so it
     gets Django's answer to that: the list again, marked invalid (`?e=1`).
+
+    A date typed into a datetime filter without a time zone (`?at__gte=2024-05-01`) means that
+    day here, in settings.TIME_ZONE, said explicitly: Django would assume the same but warn
+    about a naive datetime on every such request.
     """
+
+    def get_filters_params(self, params=None):
+        lookup_params = super().get_filters_params(params)
+        for key, values in lookup_params.items():
+            if _compares_a_datetime(self.model, key):
+                lookup_params[key] = [_in_local_time(value) for value in values]
+        return lookup_params
 
     def get_filters(self, request):
         try:
@@ -32,3 +54,30 @@ class BoundedChangeListMixin:
 
     def get_changelist(self, request, **kwargs):
         return BoundedChangeList
+
+
+def _compares_a_datetime(model, key) -> bool:
+    """Whether the filter `key` (`at`, `at__gte`, `issue__published_at__lt`) compares a
+    DateTimeField with its value as given (not through a transform such as `__date`)."""
+    path, _, lookup = key.rpartition(LOOKUP_SEP)
+    if lookup not in COMPARISONS:
+        path = key
+    try:
+        field = get_fields_from_path(model, path)[-1]
+    except (FieldDoesNotExist, NotRelationField):
+        return False
+    return isinstance(field, DateTimeField)
+
+
+def _in_local_time(value):
+    """`value` with the current time zone when it is a date or datetime without one."""
+    try:
+        moment = parse_datetime(value)
+        day = parse_date(value) if moment is None else None
+    except ValueError:  # well formed but impossible (2024-02-30): the filter says so
+        return value
+    if day is not None:
+        moment = datetime.combine(day, time())
+    if moment is None or timezone.is_aware(moment):
+        return value
+    return timezone.make_aware(moment).isoformat()

@@ -103,18 +103,21 @@ WORKFLOW = {
         "add": (OK, OK, DENIED),
         "own draft: change": (OK, OK, DENIED),
         "own draft: history": (OK, OK, DENIED),
+        "own draft: version": (OK, OK, DENIED),
         "own draft: compare": (OK, OK, DENIED),
         "own draft: preview": (OK, OK, DENIED),
         "own draft: delete": (OK, OK, DENIED),
         "own draft: submit": (REDIRECT, REDIRECT, DENIED),
         "other's draft: change": (REDIRECT, OK, DENIED),
         "other's draft: history": (DENIED, OK, DENIED),
+        "other's draft: version": (DENIED, OK, DENIED),
         "other's draft: compare": (DENIED, OK, DENIED),
         "other's draft: preview": (DENIED, OK, DENIED),
         "other's draft: delete": (REDIRECT, OK, DENIED),
         "other's draft: submit": (DENIED, REDIRECT, DENIED),
         "published: change": (OK, OK, DENIED),  # read-only for the editor
         "published: history": (OK, OK, DENIED),
+        "published: version": (OK, OK, DENIED),
         "published: compare": (OK, OK, DENIED),
         "published: preview": (OK, OK, DENIED),
         "published: delete": NOBODY,  # only drafts are deleted
@@ -124,18 +127,21 @@ WORKFLOW = {
         "add": (OK, OK, DENIED),
         "own draft: change": (OK, OK, DENIED),
         "own draft: history": (OK, OK, DENIED),
+        "own draft: version": (OK, OK, DENIED),
         "own draft: compare": (OK, OK, DENIED),
         "own draft: preview": (OK, OK, DENIED),
         "own draft: delete": (DENIED, OK, DENIED),  # deleting issues is the reviewer's
         "own draft: submit": (REDIRECT, REDIRECT, DENIED),
         "other's draft: change": (OK, OK, DENIED),  # shared, read-only for the editor
         "other's draft: history": (OK, OK, DENIED),
+        "other's draft: version": (OK, OK, DENIED),
         "other's draft: compare": (OK, OK, DENIED),
         "other's draft: preview": (OK, OK, DENIED),
         "other's draft: delete": (DENIED, OK, DENIED),
         "other's draft: submit": (DENIED, REDIRECT, DENIED),
         "published: change": (OK, OK, DENIED),
         "published: history": (OK, OK, DENIED),
+        "published: version": (OK, OK, DENIED),
         "published: compare": (OK, OK, DENIED),
         "published: preview": (OK, OK, DENIED),
         "published: delete": NOBODY,
@@ -235,6 +241,8 @@ def requests(objects):
             for view in ("change", "history", "preview", "delete"):
                 yield f"{label} {kind}: {view}", "get", admin_url(obj, view, obj.pk)
             versions = list(obj.history.order_by("history_id").values_list("pk", flat=True))
+            version = admin_url(obj, "simple_history", obj.pk, versions[0])
+            yield f"{label} {kind}: version", "get", version  # one saved version's page
             compare = admin_url(obj, "compare", obj.pk) + f"?old={versions[0]}&new={versions[-1]}"
             yield f"{label} {kind}: compare", "get", compare
             if kind != "published":

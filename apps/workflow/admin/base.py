@@ -181,8 +181,8 @@ class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
         if parsed is not None and timezone.is_naive(parsed):
             parsed = timezone.make_aware(parsed)
         try:
-            # Stored in UTC: a time that is past 9999 or before year 1 there (9999-12-31 23:59
-            # at UTC-12) could be saved by PostgreSQL but never read back. Also missing.
+            # Stored in UTC: a time past 9999 or before year 1 there (9999-12-31 23:59 at
+            # UTC-12) PostgreSQL would save but Python could never read back: missing too.
             parsed = parsed.astimezone(UTC) if parsed is not None else None
         except OverflowError:
             parsed = None
