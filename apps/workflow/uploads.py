@@ -37,4 +37,7 @@ def _may_upload(user):
         user.is_active and user.is_staff
     ):
         return False
+    # Part of the back office: where the admin asks for a TOTP code, so does the upload.
+    if settings.OTP_REQUIRED and not user.is_verified():
+        return False
     return user.has_perm("articles.change_article") or user.has_perm("issues.change_issue")

@@ -262,3 +262,10 @@ def test_load_demo_never_changes_an_existing_accounts_password(settings):
     admin.refresh_from_db()
     assert admin.check_password("xuchang-demo")
     assert Group.objects.get(name="编辑").user_set.filter(username="editor").exists()
+
+
+def test_the_editors_image_upload_needs_the_second_factor_too(client, otp_required, editor):
+    client.force_login(editor)  # a password alone, no verified device
+    response = client.post("/editor/images/", {})
+    assert response.status_code == 403
+    assert "没有上传图片的权限" in response.json()["error"]["message"]
