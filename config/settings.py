@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     # The project's apps, lowest layer first (the README's layout section; `make lint` checks it).
     "apps.core",
     "apps.accounts",
@@ -58,6 +60,7 @@ INSTALLED_APPS = [
     "apps.feedback",
     "apps.readership",
     "apps.uploads",
+    "apps.notifications",
     "apps.workflow",
     "apps.demo",
     "apps.reader",
@@ -111,6 +114,15 @@ DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 # Keep connections between requests (a new PostgreSQL connection costs more than a page).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default has two writers, the server and the worker: readers do not block
+    # the writer (WAL), a write waits for the other's instead of failing, and a transaction
+    # takes the write lock when it begins, so two never deadlock upgrading a read lock.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions ------------------------------------------------------------------------
@@ -241,9 +253,36 @@ BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
 # --- E-mail ----------------------------------------------------------------------------------
 
 # EMAIL_URL like smtp://user:password@host:587 (or +tls / +ssl); printed to the console by default.
-globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# That is how the worker sends (EMAIL_TRANSPORT). Every other sender, Django's password reset
+# included, goes through EMAIL_BACKEND, which hands the message to the worker after the
+# transaction commits (apps.notifications.outbox): no request ever waits for the mail server.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_TRANSPORT = _email.pop("EMAIL_BACKEND")
+globals().update(_email)
+EMAIL_BACKEND = "apps.notifications.outbox.QueuedEmailBackend"
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="许昌竞争情报快递 <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Links in e-mails: the worker has no request to take the site's address from.
+SITE_URL = env.str(
+    "SITE_URL",
+    default=f"https://{ALLOWED_HOSTS[0]}"
+    if ALLOWED_HOSTS and not DEBUG
+    else "http://127.0.0.1:8000",
+).rstrip("/")
+
+# --- Background work -------------------------------------------------------------------------
+
+# Django's task API (the django-tasks backport of Django 6's django.tasks) with its database
+# backend: the queue is a table, so a task enqueued in a transaction exists exactly when the
+# transaction commits, and no other server is needed. `manage.py worker` runs the tasks and,
+# once a minute, the periodic jobs (apps.notifications.schedule). README: Background work.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
 
 # --- Security (production) -------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("editor/images/", editor_image_upload, name="editor_image_upload"),
     path("ping", ping, name="ping"),
+    path("mail/", include("apps.notifications.urls")),
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", protected_media, name="media"),
     path("", include("apps.reader.urls")),
 ]

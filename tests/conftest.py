@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from apps.subscribers.models import Subscriber
 from tests.factories import StaffFactory, SubscriberFactory, UserFactory
@@ -52,11 +53,43 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def mail_through_the_worker(settings):
+    # Django's test setup swaps EMAIL_BACKEND for its in-memory outbox. Put the queue back, so
+    # that every test sends as production does; without `smtp_server`, the worker hands the
+    # messages to that in-memory outbox.
+    settings.EMAIL_BACKEND = "apps.notifications.outbox.QueuedEmailBackend"
+    settings.EMAIL_TRANSPORT = "django.core.mail.backends.locmem.EmailBackend"
+
+
+class Received(list):
+    """The messages an SMTP server accepted. `refuse[address] = n` makes it answer the next
+    n deliveries to `address` with a passing failure (451); `refuse[address] = -1` with a
+    permanent one (550)."""
+
+    def __init__(self):
+        super().__init__()
+        self.refuse = {}
+
+    def to(self, address):
+        return [message for message in self if address in message["To"]]
+
+
 class _Mailbox:
     """An aiosmtpd handler that keeps every message it receives."""
 
     def __init__(self):
-        self.messages = []
+        self.messages = Received()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        left = self.messages.refuse.get(address, 0)
+        if left < 0:
+            return "550 5.1.1 Mailbox unavailable"
+        if left > 0:
+            self.messages.refuse[address] = left - 1
+            return "451 4.3.0 Try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         from email import message_from_bytes, policy
@@ -67,7 +100,10 @@ class _Mailbox:
 
 @pytest.fixture
 def smtp_server(settings):
-    """A real SMTP server on loopback; settings send mail to it. Yields the received messages."""
+    """A real SMTP server on loopback; the worker sends mail to it. Yields the received messages.
+
+    Mail goes out through the worker (`worker` below) after the transaction commits: tests
+    that read this mailbox run with `django_db(transaction=True, ...)`."""
     import socket
 
     from aiosmtpd.controller import Controller
@@ -78,7 +114,7 @@ def smtp_server(settings):
     mailbox = _Mailbox()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_TRANSPORT = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
@@ -87,6 +123,34 @@ def smtp_server(settings):
         yield mailbox.messages
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def worker():
+    """Run the real worker (django-tasks-db's, as `manage.py worker` runs it) in this process
+    until nothing is due. A task that failed is reported as the test's failure unless the
+    test expects failures (`worker(failures_expected=True)`)."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    def run(*, failures_expected=False):
+        started = timezone.now()
+        Worker(
+            queue_names=["*"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="test-worker",
+            excluded_queue_names=[],
+        ).run()
+        failed = DBTaskResult.objects.failed().filter(finished_at__gte=started)
+        if not failures_expected:
+            assert not failed.exists(), "\n".join(task.traceback for task in failed)
+        return list(failed)
+
+    return run
 
 
 # --- staff roles, as the migration creates them ---

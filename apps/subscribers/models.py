@@ -41,7 +41,7 @@ class Subscriber(models.Model):
     notify_by_email = models.BooleanField(
         "新一期发布时邮件通知",
         default=True,
-        help_text="邮件通知尚未开通；开通后，新一期发布时按此设置发送。",
+        help_text="新一期发布时，把本期目录和您关注行业的文章发到您的邮箱。",
     )
     notes = models.TextField("备注", blank=True)
 

@@ -3,7 +3,8 @@
 One function per step (`submit_article`, `publish_issue`, `withdraw_issue` …): who publishes
 an issue is answered by reading `publish_issue`. Every step goes through `_take`, which checks
 the role, locks the row, re-checks its state, applies the step's effect, saves and writes the
-log row in one transaction. The admin's buttons are data (`TRANSITIONS`), each naming its
+log row in one transaction, and queues the e-mail that tells the people concerned
+(apps.notifications.office). The admin's buttons are data (`TRANSITIONS`), each naming its
 step; the admin, `publish_due` and the tests call the same functions.
 """
 
@@ -17,6 +18,8 @@ from django.utils import timezone
 
 from apps.articles.models import Article
 from apps.issues.models import Issue
+from apps.notifications import deliveries, office
+from apps.notifications.live import mark_live
 from apps.search.indexing import refresh_on_commit
 from apps.workflow.models import TransitionLog
 from apps.workflow.roles import is_author, is_reviewer
@@ -108,8 +111,9 @@ def schedule_issue(issue, *, by, at, comment=""):
 
 
 def withdraw_issue(issue, *, by, comment):
-    """Take a published issue away from readers, with the reason."""
-    return _take(issue, ISSUE_WITHDRAW, by=by, comment=comment)
+    """Take a published issue away from readers, with the reason; its unsent e-mail stays
+    unsent."""
+    return _take(issue, ISSUE_WITHDRAW, by=by, comment=comment, effect=_stop_mail)
 
 
 def reopen_issue(issue, *, by, comment=""):
@@ -242,6 +246,10 @@ def _take(obj, transition, *, by, comment="", effect=_no_effect, **details):
             changed = {"status", "updated_by"} | effect(subject, by=by, now=now, **details)
             _save(subject, by, changed, f"{transition.label} {comment}".strip())
             _log(subject, transition, from_status, by, now, comment)
+            # Sent by the worker once this transaction commits, never if it rolls back.
+            office.transition_mail(
+                subject, transition=transition.name, label=transition.label, by=by, comment=comment
+            )
     except IntegrityError as error:
         # Two issues published at the same moment can reach for the same total number.
         raise TransitionRefused("总期号与另一期冲突，请稍后重试。") from error
@@ -326,6 +334,11 @@ def _publish(issue, *, by, when, now):
     return changed
 
 
+def _stop_mail(issue, *, by, now):
+    deliveries.cancel_pending(issue)
+    return set()
+
+
 def _unpublish_articles(issue, *, by, now):
     articles = list(
         Article.objects.select_for_update().filter(issue=issue, status=Article.Status.PUBLISHED)
@@ -345,22 +358,3 @@ def _move_articles(articles, target, *, by, now, label):
         _save(article, by, {"status", "updated_by"}, label)
         _log(article, step, from_status, by, now, "")
     refresh_on_commit(article.pk for article in articles)
-
-
-# --- Issues that became visible -----------------------------------------------------------------
-
-
-def mark_live() -> list[int]:
-    """Record the time each issue became visible to readers, once per issue.
-
-    Idempotent and safe to run concurrently: the conditional update lets only one caller
-    claim an issue. Returns the ids of the issues claimed by this call.
-    """
-    now = timezone.now()
-    claimed = []
-    due = Issue.objects.live().filter(went_live_at__isnull=True)
-    for pk in due.values_list("pk", flat=True):
-        with transaction.atomic():
-            if Issue.objects.filter(pk=pk, went_live_at__isnull=True).update(went_live_at=now):
-                claimed.append(pk)
-    return claimed

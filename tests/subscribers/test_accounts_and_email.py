@@ -77,9 +77,12 @@ def test_password_change(client, enterprise):
     assert enterprise.check_password("Xuchang-2025-new")
 
 
-def test_password_reset_mail_goes_through_smtp(client, enterprise, smtp_server):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_password_reset_mail_goes_through_smtp(client, enterprise, smtp_server, worker):
     response = client.post(reverse("password_reset"), {"email": enterprise.email})
     assert response.status_code == 302
+    assert smtp_server == []  # the worker sends it, not the request
+    worker()
     [message] = smtp_server
     assert message["To"] == enterprise.email
     body = message.get_content()
@@ -90,12 +93,15 @@ def test_password_reset_mail_goes_through_smtp(client, enterprise, smtp_server):
     assert "设置新密码" in response.content.decode()
 
 
-def test_password_reset_for_unknown_address_sends_nothing(client, smtp_server):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_password_reset_for_unknown_address_sends_nothing(client, smtp_server, worker):
     client.post(reverse("password_reset"), {"email": "nobody@example.com"})
+    worker()
     assert smtp_server == []
 
 
-def test_invitation_link_sets_a_password_once(client, smtp_server):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_invitation_link_sets_a_password_once(client, smtp_server, worker):
     subadmin = StaffFactory(username="subadmin1", is_superuser=True)
     subscriber = SubscriberFactory(user__username="newleader", user__email="new@example.com")
     subscriber.user.set_unusable_password()
@@ -107,6 +113,7 @@ def test_invitation_link_sets_a_password_once(client, smtp_server):
         follow=True,
     )
     assert "已发送 1 封邀请邮件" in response.content.decode()
+    worker()
     [message] = smtp_server
     assert message["To"] == "new@example.com"
     assert "阅读账号开通通知" in message["Subject"]
@@ -126,7 +133,8 @@ def test_invitation_link_sets_a_password_once(client, smtp_server):
     assert "链接已失效" in page
 
 
-def test_invitation_skips_accounts_without_email(client, smtp_server):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_invitation_skips_accounts_without_email(client, smtp_server, worker):
     admin_user = StaffFactory(username="root", is_superuser=True)
     subscriber = SubscriberFactory(user__username="noemail", user__email="")
     client.force_login(admin_user)
@@ -136,4 +144,5 @@ def test_invitation_skips_accounts_without_email(client, smtp_server):
         follow=True,
     )
     assert "未发送（没有邮箱、账号已停用或是工作人员账号）" in response.content.decode()
+    worker()
     assert smtp_server == []

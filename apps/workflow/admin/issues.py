@@ -1,10 +1,15 @@
-from django.contrib import admin
-from django.db import models
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.http import HttpResponseRedirect
+from django.urls import path
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from apps.articles.models import Article
 from apps.core.forms import ReencodedImageField
 from apps.issues.models import Issue
+from apps.notifications import deliveries
 from apps.workflow.admin.base import WorkflowAdmin
 from apps.workflow.roles import is_reviewer, visible_to_staff
 
@@ -95,3 +100,39 @@ class IssueAdmin(WorkflowAdmin):
     def preview_context(self, request, issue):
         articles = visible_to_staff(request.user, issue.articles.for_contents())
         return {"issue": issue, "articles": articles}
+
+    # --- the issue's e-mail: counts, failures, and the reviewer's retry ---
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        issue = self.get_object(request, object_id)
+        context = dict(extra_context or {})
+        if issue is not None and issue.went_live_at is not None:
+            context["mail"] = {
+                "counts": deliveries.counts(issue),
+                "failures": deliveries.failures(issue),
+                "may_retry": is_reviewer(request.user, Issue),
+                "retry_url": self.admin_url("mail_retry", issue),
+            }
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/mail/retry/",
+                self.admin_site.admin_view(require_POST(self.mail_retry_view)),
+                name="issues_issue_mail_retry",
+            ),
+            *super().get_urls(),
+        ]
+
+    def mail_retry_view(self, request, object_id):
+        issue = self.get_object(request, object_id)
+        if issue is None or not is_reviewer(request.user, Issue):
+            raise PermissionDenied
+        with transaction.atomic():
+            count = deliveries.retry_failed(issue)
+        if count:
+            self.message_user(request, f"已重新发送 {count} 封失败的邮件。", messages.SUCCESS)
+        else:
+            self.message_user(request, "没有发送失败的邮件。", messages.INFO)
+        return HttpResponseRedirect(self.admin_url("change", issue))

@@ -1,0 +1,235 @@
+"""The issue's e-mail to its subscribers: queued with the issue going live, each sent once.
+
+- `queue_issue_mail` runs in the transaction that records an issue going live (`live.py`):
+  one `Delivery` row per eligible subscriber, so nobody is skipped even if the process dies
+  right after the commit.
+- `send_issue_mail` (a task) claims due rows in small batches with a conditional update, so
+  two workers never claim the same row, and sends each over one SMTP connection per batch.
+  A failure is recorded on that row alone, tried again later (retries.py), and never stops
+  the others.
+- The periodic jobs (`schedule.py`) call `resume` every minute: rows whose retry time has come
+  and rows left "sending" by a worker that died are sent again.
+
+Each message carries a Message-ID made from the issue and the subscriber: if a worker dies
+between the server's acceptance and the row's update, the one message that may be sent twice
+has the same Message-ID, which mail clients show once.
+"""
+
+import logging
+import smtplib
+import uuid
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import models, transaction
+from django.utils import timezone
+from django_tasks import task
+
+from apps.accounts.access import may_read
+from apps.issues.models import Issue
+from apps.notifications import retries
+from apps.notifications.issue_mail import IssueMail
+from apps.notifications.models import Delivery
+from apps.subscribers.selectors import current_subscribers
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 50
+# A row "sending" for longer than this belongs to a worker that died.
+STALE_AFTER = timedelta(minutes=15)
+Status = Delivery.Status
+
+
+def recipients():
+    """Subscribers who get an issue's e-mail: may read today, asked for it, have an address."""
+    return (
+        current_subscribers()
+        .filter(notify_by_email=True, user__is_staff=False)
+        .exclude(user__email="")
+    )
+
+
+def queue_issue_mail(issue) -> None:
+    """Queue the issue's e-mail for every eligible subscriber; call it in the transaction
+    that records the issue going live. Safe to call again: nobody gets a second row."""
+    now = timezone.now()
+    Delivery.objects.bulk_create(
+        [
+            Delivery(issue=issue, subscriber_id=pk, next_attempt_at=now)
+            for pk in recipients().values_list("pk", flat=True)
+        ],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
+    # An issue withdrawn and published again sends what its withdrawal stopped.
+    Delivery.objects.filter(issue=issue, status=Status.CANCELLED).update(
+        status=Status.QUEUED, next_attempt_at=now, last_error=""
+    )
+    _send_after_commit(issue.pk)
+
+
+def cancel_pending(issue) -> int:
+    """Stop what has not gone out yet (the issue was withdrawn). Returns how many."""
+    return Delivery.objects.filter(issue=issue, status=Status.QUEUED).update(
+        status=Status.CANCELLED, last_error="期刊已撤回，未发送。"
+    )
+
+
+def retry_failed(issue) -> int:
+    """Send the failed ones again, with fresh attempts (the reviewer's button)."""
+    count = Delivery.objects.filter(issue=issue, status=Status.FAILED).update(
+        status=Status.QUEUED, attempts=0, next_attempt_at=timezone.now()
+    )
+    if count:
+        _send_after_commit(issue.pk)
+    return count
+
+
+def resume() -> None:
+    """Send again what is due: retries whose time has come, rows a dead worker left behind."""
+    now = timezone.now()
+    Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=now - STALE_AFTER).update(
+        status=Status.QUEUED, claimed_by=""
+    )
+    due = _due(now).values_list("issue_id", flat=True).distinct().order_by()
+    for issue_id in due:
+        _send_after_commit(issue_id)
+
+
+def counts(issue) -> dict[str, int]:
+    """How many of the issue's e-mails are waiting, sent, failed and not sent (withdrawn or
+    the reader left): the issue's admin page."""
+    found = dict(
+        Delivery.objects.filter(issue=issue)
+        .values_list("status")
+        .annotate(models.Count("pk"))
+        .order_by()
+    )
+    return {
+        "待发送": found.get(Status.QUEUED, 0) + found.get(Status.SENDING, 0),
+        "已发送": found.get(Status.SENT, 0),
+        "发送失败": found.get(Status.FAILED, 0),
+        "未发送": found.get(Status.CANCELLED, 0),
+    }
+
+
+def failures(issue, limit=100):
+    """The failed recipients with their errors, for the issue's admin page."""
+    return (
+        Delivery.objects.filter(issue=issue, status=Status.FAILED)
+        .select_related("subscriber__user")
+        .order_by("subscriber__organization", "pk")[:limit]
+    )
+
+
+@task()
+def send_issue_mail(issue_id: int) -> int:
+    """Send the issue's due e-mails, batch by batch, until none is left. Returns how many
+    went out."""
+    issue = Issue.objects.filter(pk=issue_id).first()
+    if issue is None:
+        return 0
+    mail = IssueMail(issue)
+    sent = 0
+    while batch := _claim(issue_id):
+        sent += _send_batch(mail, batch)
+    # Failed ones wait for their retry time: one task then, whatever their number.
+    retry_at = Delivery.objects.filter(issue_id=issue_id, status=Status.QUEUED).aggregate(
+        models.Min("next_attempt_at")
+    )["next_attempt_at__min"]
+    if retry_at is not None and retry_at > timezone.now():
+        send_issue_mail.using(run_after=retry_at).enqueue(issue_id)
+    return sent
+
+
+def _due(now):
+    return Delivery.objects.filter(
+        Issue.live_q("issue__"), status=Status.QUEUED, next_attempt_at__lte=now
+    )
+
+
+def _claim(issue_id) -> list[Delivery]:
+    """Take up to BATCH_SIZE due rows for this worker alone.
+
+    The update's condition is evaluated again on each row under its lock (PostgreSQL) or
+    under the database's write lock (SQLite), so a row another worker took is not taken.
+    """
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    candidates = _due(now).filter(issue_id=issue_id).order_by("pk")
+    with transaction.atomic():
+        pks = list(candidates.values_list("pk", flat=True)[:BATCH_SIZE])
+        Delivery.objects.filter(pk__in=pks, status=Status.QUEUED).update(
+            status=Status.SENDING,
+            claimed_by=token,
+            claimed_at=now,
+            attempts=models.F("attempts") + 1,
+        )
+    return list(
+        Delivery.objects.filter(claimed_by=token, status=Status.SENDING)
+        .select_related("subscriber__user")
+        .prefetch_related("subscriber__industries")
+        .order_by("pk")
+    )
+
+
+def _send_batch(mail, batch) -> int:
+    connection = get_connection(settings.EMAIL_TRANSPORT, fail_silently=False)
+    sent = 0
+    try:
+        for delivery in batch:
+            sent += _send_one(mail, delivery, connection)
+    finally:
+        _close_quietly(connection)
+    return sent
+
+
+def _send_one(mail, delivery, connection) -> int:
+    user = delivery.subscriber.user
+    if not (may_read(user) and delivery.subscriber.notify_by_email and user.email):
+        # Suspended, expired or unsubscribed since the issue went live.
+        _finish(delivery, Status.CANCELLED, error="订户已停用、已到期或已退订，未发送。")
+        return 0
+    message = mail.message_for(delivery.subscriber)
+    try:
+        connection.send_messages([message])
+    except (smtplib.SMTPException, OSError) as error:
+        # The connection may be broken now; the next message opens a new one.
+        _close_quietly(connection)
+        _failed(delivery, error)
+        return 0
+    _finish(delivery, Status.SENT, email=user.email)
+    return 1
+
+
+def _failed(delivery, error):
+    wait = None if retries.is_permanent(error) else retries.delay_after(delivery.attempts)
+    description = retries.describe(error)
+    logger.warning("issue mail %s failed (try %d): %s", delivery.pk, delivery.attempts, description)
+    if wait is None:
+        _finish(delivery, Status.FAILED, error=description)
+        return
+    _finish(delivery, Status.QUEUED, error=description, next_attempt_at=timezone.now() + wait)
+
+
+def _finish(delivery, status, *, error="", email="", next_attempt_at=None):
+    changes = {"status": status, "last_error": error, "claimed_by": ""}
+    if status == Status.SENT:
+        changes.update(sent_at=timezone.now(), email=email)
+    if next_attempt_at is not None:
+        changes["next_attempt_at"] = next_attempt_at
+    # Only the claimant writes the outcome: a row reclaimed as stale is someone else's now.
+    Delivery.objects.filter(pk=delivery.pk, claimed_by=delivery.claimed_by).update(**changes)
+
+
+def _send_after_commit(issue_id):
+    transaction.on_commit(partial(send_issue_mail.enqueue, issue_id))
+
+
+def _close_quietly(connection):
+    try:
+        connection.close()
+    except (smtplib.SMTPException, OSError):
+        pass

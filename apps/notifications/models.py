@@ -1,0 +1,77 @@
+from django.db import models
+from django.utils import timezone
+
+from apps.issues.models import Issue
+from apps.subscribers.models import Subscriber
+
+
+class Delivery(models.Model):
+    """One issue's e-mail to one subscriber: queued when the issue goes live, sent once.
+
+    The unique pair is what makes a double publish, a retried task or two racing workers send
+    one e-mail: a worker sends only the rows it claimed (apps.notifications.deliveries).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "待发送"
+        SENDING = "sending", "发送中"
+        SENT = "sent", "已发送"
+        FAILED = "failed", "发送失败"
+        CANCELLED = "cancelled", "未发送"
+
+    issue = models.ForeignKey(
+        Issue, on_delete=models.CASCADE, related_name="deliveries", verbose_name="期刊"
+    )
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.CASCADE, related_name="deliveries", verbose_name="订户"
+    )
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    next_attempt_at = models.DateTimeField("下次发送时间", default=timezone.now)
+    claimed_by = models.CharField("发送批次", max_length=32, blank=True, editable=False)
+    claimed_at = models.DateTimeField("开始发送时间", null=True, blank=True)
+    email = models.EmailField("收件地址", blank=True)
+    last_error = models.TextField("最近一次错误", blank=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "期刊邮件"
+        verbose_name_plural = "期刊邮件"
+        ordering = ["issue", "subscriber"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue", "subscriber"], name="notifications_one_mail_per_issue"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self):
+        return f"{self.issue} → {self.subscriber}"
+
+
+class ExpiryReminder(models.Model):
+    """A subscription-end reminder that went out, so that each is sent once.
+
+    Keyed by the end date: after an extension, the new end date gets its own reminders.
+    """
+
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.CASCADE, related_name="+", verbose_name="订户"
+    )
+    valid_until = models.DateField("订阅截止日期")
+    days_before = models.PositiveSmallIntegerField("提前天数")
+    sent_at = models.DateTimeField("发送时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "到期提醒"
+        verbose_name_plural = "到期提醒"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscriber", "valid_until", "days_before"],
+                name="notifications_one_reminder_each",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subscriber}：提前{self.days_before}天"

@@ -1,0 +1,174 @@
+"""The office's own e-mails: review requests, decisions, feedback replies, expiry reminders.
+
+Plain Chinese text with a link to the page where the work is. They go through `send_mail`,
+so through the worker after the transaction commits (outbox.py); nobody is told about their
+own action.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.notifications.issue_mail import absolute, one_line
+from apps.notifications.models import ExpiryReminder
+from apps.subscribers.selectors import current_subscribers
+
+# The permission check needs the backend that knows groups (axes' backend knows none).
+PERMISSION_BACKEND = "apps.accounts.backends.UsernameEmailOrMobileBackend"
+# Days before a subscription ends when its reminders go out, latest first.
+REMINDER_DAYS = (30, 7)
+
+# What each step tells whom: the reviewers of a submission, the author of a decision.
+TO_REVIEWERS = {"submit"}
+TO_AUTHOR = {"send_back", "approve", "publish", "schedule"}
+
+
+def transition_mail(subject, *, transition, label, by, comment) -> None:
+    """Tell the people concerned that `by` took the step `transition` on `subject`."""
+    model = type(subject)
+    opts = model._meta
+    if transition in TO_REVIEWERS:
+        recipients = staff_with_perm(f"{opts.app_label}.review_{opts.model_name}")
+        template = "notifications/email/submitted.txt"
+    elif transition in TO_AUTHOR and subject.created_by_id:
+        recipients = [subject.created_by] if subject.created_by.is_active else []
+        template = "notifications/email/decided.txt"
+    else:
+        return
+    recipients = [user for user in recipients if user.pk != by.pk and user.email]
+    if not recipients:
+        return
+    context = {
+        "kind": opts.verbose_name,
+        "object": subject,
+        "label": label,
+        "by": by.get_full_name() or by.username,
+        "comment": comment,
+        "returned": transition == "send_back",
+        "scheduled_at": subject.published_at if transition == "schedule" else None,
+        "link": absolute(
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[subject.pk])
+        ),
+    }
+    _send(
+        f"{opts.verbose_name}「{_short(subject)}」{label}",
+        template,
+        context,
+        [user.email for user in recipients],
+    )
+
+
+def feedback_replied(feedback) -> None:
+    """Tell a subscriber that the editors answered their feedback."""
+    author = feedback.author
+    if not (author.is_active and author.email):
+        return
+    context = {
+        "name": author.get_full_name() or author.username,
+        "message": feedback.message,
+        "reply": feedback.reply,
+        "link": absolute(reverse("reader:feedback")),
+    }
+    template = "notifications/email/feedback_replied.txt"
+    _send("您的意见和建议有了答复", template, context, [author.email])
+
+
+def send_expiry_reminders(today=None) -> int:
+    """Remind subscribers whose subscription ends in 30 or 7 days, and their administrators.
+
+    Each reminder goes out once per end date (ExpiryReminder); one missed because the worker
+    was down goes out at the next run while its window lasts. Returns how many subscribers
+    were reminded.
+    """
+    today = today or timezone.localdate()
+    reminded = []
+    # (30, 7): ends within 30 days but not 7; (7, -1): ends within 7 days, today included.
+    windows = zip(REMINDER_DAYS, (*REMINDER_DAYS[1:], -1), strict=True)
+    for days, later in windows:
+        ending = (
+            current_subscribers()
+            .filter(
+                valid_until__lte=today + timedelta(days=days),
+                valid_until__gt=today + timedelta(days=later),
+            )
+            .select_related("user")
+        )
+        for subscriber in ending:
+            if _claim_reminder(subscriber, days):
+                reminded.append((subscriber, (subscriber.valid_until - today).days))
+    for subscriber, days_left in reminded:
+        user = subscriber.user
+        if user.email:
+            context = {
+                "name": user.get_full_name() or user.username,
+                "subscriber": subscriber,
+                "days_left": days_left,
+                "contact": settings.SUBSCRIPTION_CONTACT,
+                "link": absolute(reverse("reader:profile")),
+            }
+            _send(
+                f"您的《{settings.PUBLICATION_NAME}》订阅将于{days_left}天后到期",
+                "notifications/email/expiry_subscriber.txt",
+                context,
+                [user.email],
+            )
+    managers = [u for u in staff_with_perm("subscribers.change_subscriber") if u.email]
+    if reminded and managers:
+        context = {
+            "reminded": [
+                (s, d, absolute(reverse("admin:subscribers_subscriber_change", args=[s.pk])))
+                for s, d in reminded
+            ],
+            "link": absolute(reverse("admin:subscribers_subscriber_changelist")),
+        }
+        _send(
+            f"{len(reminded)} 位订户的订阅即将到期",
+            "notifications/email/expiry_managers.txt",
+            context,
+            [u.email for u in managers],
+        )
+    return len(reminded)
+
+
+def staff_with_perm(perm):
+    return list(
+        get_user_model()
+        .objects.with_perm(perm, is_active=True, backend=PERMISSION_BACKEND)
+        .filter(is_staff=True)
+    )
+
+
+def _claim_reminder(subscriber, days) -> bool:
+    """Record the reminder; False when it went out before (here or in a racing worker)."""
+    try:
+        with transaction.atomic():
+            ExpiryReminder.objects.create(
+                subscriber=subscriber, valid_until=subscriber.valid_until, days_before=days
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def _send(subject, template, context, recipients):
+    context = {
+        **context,
+        "publication_name": settings.PUBLICATION_NAME,
+        "publication_publisher": settings.PUBLICATION_PUBLISHER,
+    }
+    subject = one_line(f"[{settings.PUBLICATION_NAME}] {subject}")
+    body = render_to_string(template, context)
+    # One message per person: nobody sees who else was told.
+    for address in recipients:
+        send_mail(subject, body, None, [address])
+
+
+def _short(subject, length=40) -> str:
+    text = str(subject)
+    return text if len(text) <= length else f"{text[:length]}…"
