@@ -32,7 +32,7 @@ def test_load_demo_builds_the_sample_issue_and_is_idempotent():
     load_demo()
     output = load_demo()
 
-    issue = Issue.objects.get()
+    issue = Issue.objects.get(status=Issue.Status.PUBLISHED)
     assert (issue.year, issue.number, issue.status) == (2023, 12, Issue.Status.PUBLISHED)
     assert "升级改版《许昌竞争情报快递》" in issue.editor_note
     articles = {a.title: a for a in issue.articles.select_related("section")}
@@ -45,6 +45,13 @@ def test_load_demo_builds_the_sample_issue_and_is_idempotent():
     robots = articles["深圳：打好“服务牌”、企业“加速跑”"]
     assert "<h3>下沉到企业一线</h3>" in robots.body
     assert "智能装备" in {industry.name for industry in robots.industries.all()}
+
+    # The next issue waits for the reviewer, once, with its articles approved.
+    waiting = Issue.objects.get(status=Issue.Status.REVIEW)
+    assert (waiting.year, waiting.number, waiting.created_by.username) == (2024, 1, "editor")
+    assert {a.status for a in waiting.articles.all()} == {Article.Status.APPROVED}
+    assert waiting.articles.filter(visibility=Article.Visibility.LEADERSHIP).count() == 1
+    assert Issue.objects.count() == 2
 
 
 def sign_in(login, password):

@@ -16,6 +16,8 @@ from apps.search.indexing import refresh
 from apps.subscribers.models import Subscriber
 
 SAMPLE_ISSUE = Path(__file__).resolve().parents[2] / "sample_issue.json"
+# The next issue, waiting for the reviewer: publishing it sends the demo's e-mails.
+REVIEW_ISSUE = Path(__file__).resolve().parents[2] / "review_issue.json"
 DEMO_PASSWORD = "xuchang-demo"  # noqa: S105 - refused unless DEBUG is on
 
 # username -> (family name, given name, role group or None, is_superuser)
@@ -65,9 +67,15 @@ class Command(BaseCommand):
         with transaction.atomic():
             issue = self.load_sample_issue()
             kept = self.load_accounts(reset_passwords=reset_demo_passwords)
+            next_issue = self.load_review_issue()
         self.stdout.write(
             self.style.SUCCESS(f"已载入样刊 {issue}，共 {issue.articles.count()} 篇文章。")
         )
+        if next_issue is not None:
+            self.stdout.write(
+                f"待审核：{next_issue}。以 reviewer 登录编辑部发布它，"
+                "每位可接收邮件的演示订户会收到一封新一期通知（开发环境打印在控制台）。"
+            )
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username in [*STAFF, *SUBSCRIBERS]:
             mobile = f"（手机 {MOBILES[username]}）" if username in MOBILES else ""
@@ -90,6 +98,8 @@ class Command(BaseCommand):
                 "editor_note": issue_data["editor_note"],
                 "status": Issue.Status.PUBLISHED,
                 "published_at": parse_datetime(issue_data["published_at"]),
+                # A past issue: recorded as live, so that nobody is mailed it now.
+                "went_live_at": parse_datetime(issue_data["published_at"]),
             },
         )
         sections = {section.slug: section for section in Section.objects.all()}
@@ -108,6 +118,33 @@ class Command(BaseCommand):
             )
             article.industries.set([industries[slug] for slug in item["industries"]])
         refresh(issue.articles.values_list("pk", flat=True))
+        return issue
+
+    def load_review_issue(self):
+        """Create the next issue, in review with its articles approved, unless it exists (in
+        whatever state the demo's users left it). Returns it when created."""
+        data = json.loads(REVIEW_ISSUE.read_text(encoding="utf-8"))
+        issue_data = data["issue"]
+        if Issue.objects.filter(year=issue_data["year"], number=issue_data["number"]).exists():
+            return None
+        editor = get_user_model().objects.get(username="editor")
+        issue = Issue.objects.create(
+            **issue_data, status=Issue.Status.REVIEW, created_by=editor, updated_by=editor
+        )
+        sections = {section.slug: section for section in Section.objects.all()}
+        for item in data["articles"]:
+            item = dict(item)
+            industries = Industry.objects.filter(slug__in=item.pop("industries"))
+            section = sections[item.pop("section")]
+            article = Article.objects.create(
+                **item,
+                issue=issue,
+                section=section,
+                status=Article.Status.APPROVED,
+                created_by=editor,
+                updated_by=editor,
+            )
+            article.industries.set(industries)
         return issue
 
     def load_accounts(self, *, reset_passwords):
