@@ -28,7 +28,7 @@ def start_worker(smtp_port):
         "DATABASE_URL": shared_database_url(),
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
     }
-    return subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
+    return subprocess.Popen(
         [
             sys.executable,
             "manage.py",
