@@ -11,7 +11,7 @@ import yaml
 
 from tests.conftest import ROOT
 
-SERVICES = {"db", "redis", "web", "scheduler", "nginx"}
+SERVICES = {"db", "redis", "web", "worker", "nginx"}
 
 
 def example_env():
@@ -52,7 +52,7 @@ def test_the_client_parses_the_compose_file(compose_folder):
     # Clients print volumes as "source:target" strings or as mappings: compare as text.
     assert "pgdata" in str(stack["services"]["db"]["volumes"])
     assert "pgdata" in stack["volumes"]
-    assert "publish_due" in " ".join(stack["services"]["scheduler"]["command"])
+    assert "worker" in " ".join(stack["services"]["worker"]["command"])
     assert "default.conf.template" in str(stack["services"]["nginx"]["volumes"])
 
 

@@ -1,0 +1,59 @@
+"""`manage.py worker` as it runs in production: its own schedule puts a scheduled issue's mail
+out at the time, and its health check sees it working."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from apps.workflow import steps
+from tests.conftest import ROOT, shared_database_url
+from tests.notifications.helpers import MAIL_TEST, addresses, leader_and_firm, ready_issue
+
+pytestmark = pytest.mark.django_db(**MAIL_TEST)
+
+
+def test_the_workers_schedule_sends_a_scheduled_issue_at_its_time(reviewer, smtp_server):
+    leader, firm = leader_and_firm()
+    issue = ready_issue()
+    at = timezone.now() + timedelta(seconds=4)
+    steps.perform(issue, "schedule", by=reviewer, at=at)
+    with pytest.raises(CommandError, match="最近五分钟没有完成定时任务"):
+        call_command("worker_health")
+
+    environment = {
+        **os.environ,
+        "DJANGO_DEBUG": "1",
+        "DATABASE_URL": shared_database_url(),
+        "EMAIL_URL": f"smtp://127.0.0.1:{settings.EMAIL_PORT}",
+    }
+    worker = subprocess.Popen(
+        [
+            sys.executable, "manage.py", "worker", "--no-reload", "--no-startup-delay",
+            "--schedule-interval", "1", "--interval", "0.2",
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while len(smtp_server) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        sent_at = timezone.now()
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _, errors = worker.communicate(timeout=30)
+    assert addresses(smtp_server) == sorted([leader.user.email, firm.user.email]), errors
+    assert sent_at >= at, "not before its time"
+    assert sent_at - at < timedelta(seconds=30)
+    call_command("worker_health")
