@@ -19,7 +19,6 @@ import logging
 import smtplib
 import uuid
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.mail import get_connection
@@ -30,6 +29,7 @@ from django_tasks import task
 from apps.accounts.access import may_read
 from apps.issues.models import Issue
 from apps.notifications import retries
+from apps.notifications.handover import hand_over
 from apps.notifications.issue_mail import IssueMail
 from apps.notifications.models import Delivery
 from apps.subscribers.selectors import current_subscribers
@@ -71,9 +71,10 @@ def queue_issue_mail(issue) -> None:
 
 
 def cancel_pending(issue) -> int:
-    """Stop what has not gone out yet (the issue was withdrawn). Returns how many."""
-    return Delivery.objects.filter(issue=issue, status=Status.QUEUED).update(
-        status=Status.CANCELLED, last_error="期刊已撤回，未发送。"
+    """Stop what has not gone out yet (the issue was withdrawn), rows a worker is sending
+    included: it checks each row before its message. Returns how many."""
+    return Delivery.objects.filter(issue=issue, status__in=[Status.QUEUED, Status.SENDING]).update(
+        status=Status.CANCELLED, claimed_by="", last_error="期刊已撤回，未发送。"
     )
 
 
@@ -88,13 +89,22 @@ def retry_failed(issue) -> int:
 
 
 def resume() -> None:
-    """Send again what is due: retries whose time has come, rows a dead worker left behind."""
+    """Send again what is due: retries whose time has come, rows a dead worker left behind.
+
+    A worker marks each row as it reaches it (`_still_mine`), so a row "sending" for longer
+    than STALE_AFTER has no live worker. It goes back to the queue, or to failed once it has
+    used its attempts (a message that brings its worker down must not do so forever). An issue
+    a worker is sending now gets no second task: that worker sends what is due.
+    """
     now = timezone.now()
-    Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=now - STALE_AFTER).update(
-        status=Status.QUEUED, claimed_by=""
+    stale = Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=now - STALE_AFTER)
+    stale.filter(attempts__gte=retries.MAX_ATTEMPTS).update(
+        status=Status.FAILED, claimed_by="", last_error="发送中断，已达最大尝试次数。"
     )
-    due = _due(now).values_list("issue_id", flat=True).distinct().order_by()
-    for issue_id in due:
+    stale.update(status=Status.QUEUED, claimed_by="")
+    busy = Delivery.objects.filter(status=Status.SENDING).values("issue_id")
+    due = _due(now).exclude(issue_id__in=busy).values_list("issue_id", flat=True)
+    for issue_id in due.distinct().order_by():
         _send_after_commit(issue_id)
 
 
@@ -158,10 +168,12 @@ def _claim(issue_id) -> list[Delivery]:
     """
     now = timezone.now()
     token = uuid.uuid4().hex
-    candidates = _due(now).filter(issue_id=issue_id).order_by("pk")
+    due = _due(now).filter(issue_id=issue_id)
     with transaction.atomic():
+        # Rows another worker is claiming are skipped rather than waited for (PostgreSQL).
+        candidates = due.select_for_update(skip_locked=True, of=("self",)).order_by("pk")
         pks = list(candidates.values_list("pk", flat=True)[:BATCH_SIZE])
-        Delivery.objects.filter(pk__in=pks, status=Status.QUEUED).update(
+        due.filter(pk__in=pks).update(
             status=Status.SENDING,
             claimed_by=token,
             claimed_at=now,
@@ -171,6 +183,7 @@ def _claim(issue_id) -> list[Delivery]:
         Delivery.objects.filter(claimed_by=token, status=Status.SENDING)
         .select_related("subscriber__user")
         .prefetch_related("subscriber__industries")
+        .annotate(unsubscribes_used=models.Count("subscriber__unsubscribes"))
         .order_by("pk")
     )
 
@@ -187,21 +200,44 @@ def _send_batch(mail, batch) -> int:
 
 
 def _send_one(mail, delivery, connection) -> int:
-    user = delivery.subscriber.user
-    if not (may_read(user) and delivery.subscriber.notify_by_email and user.email):
-        # Suspended, expired or unsubscribed since the issue went live.
-        _finish(delivery, Status.CANCELLED, error="订户已停用、已到期或已退订，未发送。")
+    if not _still_mine(delivery):
+        # Withdrawn, or taken over as stale, since the batch was claimed.
         return 0
-    message = mail.message_for(delivery.subscriber)
+    user = delivery.subscriber.user
+    if user.is_staff or not (may_read(user) and delivery.subscriber.notify_by_email and user.email):
+        # Suspended, expired, unsubscribed or made staff since the issue went live.
+        _finish(
+            delivery, Status.CANCELLED, error="订户已停用、已到期、已退订或已转为工作人员，未发送。"
+        )
+        return 0
     try:
+        message = mail.message_for(delivery.subscriber, delivery.unsubscribes_used)
         connection.send_messages([message])
     except (smtplib.SMTPException, OSError) as error:
         # The connection may be broken now; the next message opens a new one.
         _close_quietly(connection)
         _failed(delivery, error)
         return 0
+    except Exception as error:  # one bad row must not stop the others
+        # Not the server's doing (an address no server accepts, say): trying again won't help.
+        logger.exception("issue mail %s could not be built or sent", delivery.pk)
+        _finish(delivery, Status.FAILED, error=f"无法生成或发送这封邮件：{type(error).__name__}")
+        return 0
     _finish(delivery, Status.SENT, email=user.email)
     return 1
+
+
+def _still_mine(delivery) -> bool:
+    """Whether the row is still this worker's to send and its issue still live; marks it
+    as in progress now, so that a long batch is not taken for one a dead worker left."""
+    return bool(
+        Delivery.objects.filter(
+            Issue.live_q("issue__"),
+            pk=delivery.pk,
+            claimed_by=delivery.claimed_by,
+            status=Status.SENDING,
+        ).update(claimed_at=timezone.now())
+    )
 
 
 def _failed(delivery, error):
@@ -225,7 +261,7 @@ def _finish(delivery, status, *, error="", email="", next_attempt_at=None):
 
 
 def _send_after_commit(issue_id):
-    transaction.on_commit(partial(send_issue_mail.enqueue, issue_id))
+    hand_over(send_issue_mail, issue_id)
 
 
 def _close_quietly(connection):

@@ -5,10 +5,11 @@ they are loaded and rendered once per audience; each message adds the reader's o
 and unsubscribe link. Titles, sources and summaries only, never a body; no remote images.
 """
 
-from email.utils import formataddr
+from html import unescape
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import sanitize_address
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import strip_tags
@@ -46,17 +47,22 @@ class IssueMail:
         self.issue = issue
         self.subject = subject_of(issue)
         self.issue_url = absolute(issue.get_absolute_url())
-        self.note_lead = Truncator(" ".join(strip_tags(issue.editor_note).split())).chars(
-            NOTE_LEAD_CHARS
-        )
+        # Plain text: tags gone and entities (CKEditor's &nbsp;) turned back into characters.
+        note = " ".join(unescape(strip_tags(issue.editor_note)).split())
+        self.note_lead = Truncator(note).chars(NOTE_LEAD_CHARS)
         self._contents = {}
 
-    def message_for(self, subscriber) -> EmailMultiAlternatives:
+    def message_for(self, subscriber, unsubscribes_used) -> EmailMultiAlternatives:
+        """The message to `subscriber`, who has unsubscribed by link `unsubscribes_used` times
+        (their link's token depends on it)."""
         user = subscriber.user
         articles, contents_text, contents_html = self._contents_for(user)
         followed = self._followed(subscriber, articles)
         unsubscribe_url = absolute(
-            reverse("notifications:unsubscribe", args=[unsubscribe.make_token(subscriber)])
+            reverse(
+                "notifications:unsubscribe",
+                args=[unsubscribe.make_token(subscriber, used=unsubscribes_used)],
+            )
         )
         context = {
             "issue": self.issue,
@@ -75,7 +81,9 @@ class IssueMail:
         message = EmailMultiAlternatives(
             subject=self.subject,
             body=render_to_string("notifications/email/issue.txt", context),
-            to=[formataddr((one_line(context["name"]), user.email))],
+            # Encoded as Django encodes addresses (an internationalised domain included); an
+            # address no mail server could take raises here, and the sender records it.
+            to=[sanitize_address((one_line(context["name"]), user.email), "utf-8")],
             headers={
                 "List-Unsubscribe": f"<{unsubscribe_url}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

@@ -75,3 +75,24 @@ class ExpiryReminder(models.Model):
 
     def __str__(self):
         return f"{self.subscriber}：提前{self.days_before}天"
+
+
+class Unsubscribe(models.Model):
+    """A reader turned the issue e-mail off with the link in a message.
+
+    Also what makes each link work once: the link's signature covers how many of these the
+    subscriber has, so using one ends every link sent before it.
+    """
+
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.CASCADE, related_name="unsubscribes", verbose_name="订户"
+    )
+    at = models.DateTimeField("退订时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "邮件退订"
+        verbose_name_plural = "邮件退订"
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.subscriber}：{self.at:%Y-%m-%d %H:%M}"

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -82,43 +83,32 @@ def feedback_replied(feedback) -> None:
 def send_expiry_reminders(today=None) -> int:
     """Remind subscribers whose subscription ends in 30 or 7 days, and their administrators.
 
-    Each reminder goes out once per end date (ExpiryReminder); one missed because the worker
-    was down goes out at the next run while its window lasts. Returns how many subscribers
-    were reminded.
+    Each reminder goes out once per end date (ExpiryReminder). The record and the mails are
+    written in one transaction (the mails are task rows, outbox.py), so neither exists without
+    the other; one missed while the worker was down goes out at the next run while its window
+    lasts. Returns how many subscribers were reminded.
     """
     today = today or timezone.localdate()
+    managers = [u.email for u in staff_with_perm("subscribers.change_subscriber") if u.email]
     reminded = []
     # (30, 7): ends within 30 days but not 7; (7, -1): ends within 7 days, today included.
     windows = zip(REMINDER_DAYS, (*REMINDER_DAYS[1:], -1), strict=True)
     for days, later in windows:
+        already = ExpiryReminder.objects.filter(
+            subscriber=OuterRef("pk"), valid_until=OuterRef("valid_until"), days_before=days
+        )
         ending = (
             current_subscribers()
             .filter(
                 valid_until__lte=today + timedelta(days=days),
                 valid_until__gt=today + timedelta(days=later),
             )
+            .exclude(Exists(already))
             .select_related("user")
         )
         for subscriber in ending:
-            if _claim_reminder(subscriber, days):
+            if _remind(subscriber, days, today):
                 reminded.append((subscriber, (subscriber.valid_until - today).days))
-    for subscriber, days_left in reminded:
-        user = subscriber.user
-        if user.email:
-            context = {
-                "name": user.get_full_name() or user.username,
-                "subscriber": subscriber,
-                "days_left": days_left,
-                "contact": settings.SUBSCRIPTION_CONTACT,
-                "link": absolute(reverse("reader:profile")),
-            }
-            _send(
-                f"您的《{settings.PUBLICATION_NAME}》订阅将于{days_left}天后到期",
-                "notifications/email/expiry_subscriber.txt",
-                context,
-                [user.email],
-            )
-    managers = [u for u in staff_with_perm("subscribers.change_subscriber") if u.email]
     if reminded and managers:
         context = {
             "reminded": [
@@ -131,9 +121,38 @@ def send_expiry_reminders(today=None) -> int:
             f"{len(reminded)} 位订户的订阅即将到期",
             "notifications/email/expiry_managers.txt",
             context,
-            [u.email for u in managers],
+            managers,
         )
     return len(reminded)
+
+
+def _remind(subscriber, days, today) -> bool:
+    """Record the reminder and queue the subscriber's mail together; False when it went out
+    before (a racing worker)."""
+    user = subscriber.user
+    try:
+        with transaction.atomic():
+            ExpiryReminder.objects.create(
+                subscriber=subscriber, valid_until=subscriber.valid_until, days_before=days
+            )
+            if user.email:
+                days_left = (subscriber.valid_until - today).days
+                context = {
+                    "name": user.get_full_name() or user.username,
+                    "subscriber": subscriber,
+                    "days_left": days_left,
+                    "contact": settings.SUBSCRIPTION_CONTACT,
+                    "link": absolute(reverse("reader:profile")),
+                }
+                _send(
+                    f"您的《{settings.PUBLICATION_NAME}》订阅将于{days_left}天后到期",
+                    "notifications/email/expiry_subscriber.txt",
+                    context,
+                    [user.email],
+                )
+    except IntegrityError:
+        return False
+    return True
 
 
 def staff_with_perm(perm):
@@ -142,18 +161,6 @@ def staff_with_perm(perm):
         .objects.with_perm(perm, is_active=True, backend=PERMISSION_BACKEND)
         .filter(is_staff=True)
     )
-
-
-def _claim_reminder(subscriber, days) -> bool:
-    """Record the reminder; False when it went out before (here or in a racing worker)."""
-    try:
-        with transaction.atomic():
-            ExpiryReminder.objects.create(
-                subscriber=subscriber, valid_until=subscriber.valid_until, days_before=days
-            )
-    except IntegrityError:
-        return False
-    return True
 
 
 def _send(subject, template, context, recipients):

@@ -2,22 +2,22 @@
 
 `EMAIL_BACKEND` is `QueuedEmailBackend`: Django's password reset, the invitations and the
 office's notices call `send_mail` as usual, and the message is handed to the `send_message`
-task instead of to the mail server. The worker sends it with `EMAIL_TRANSPORT` (SMTP in
-production, the console in development) and tries again on a passing failure.
+task instead of to the mail server (handover.py: in the caller's transaction). The worker
+sends it with `EMAIL_TRANSPORT` (SMTP in production, the console in development) and tries
+again on a passing failure.
 """
 
 import logging
 import smtplib
-from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
 from apps.notifications import retries
+from apps.notifications.handover import hand_over
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ class QueuedEmailBackend(BaseEmailBackend):
             # Building the MIME message refuses a header with a line break here, in the
             # caller, rather than in the worker later.
             message.message()
-            transaction.on_commit(partial(send_message.enqueue, _as_data(message)))
+            hand_over(send_message, _as_data(message))
             count += 1
         return count
 

@@ -30,9 +30,9 @@ def is_permanent(error: Exception) -> bool:
 def describe(error: Exception) -> str:
     """A short description of an SMTP or network error for the admin."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
+        # Without the address: the page that lists errors shows whose they are.
         text = "; ".join(
-            f"{address}: {code} {reply.decode(errors='replace')}"
-            for address, (code, reply) in error.recipients.items()
+            f"{code} {reply.decode(errors='replace')}" for code, reply in error.recipients.values()
         )
     elif isinstance(error, smtplib.SMTPResponseException):
         reply = error.smtp_error

@@ -4,7 +4,7 @@ import logging
 from datetime import timedelta
 
 from django.utils import timezone
-from django_tasks import task
+from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
 from apps.notifications import deliveries, office
@@ -15,17 +15,24 @@ logger = logging.getLogger(__name__)
 # Finished tasks are kept this long for the operator, then deleted: a queued message holds
 # its whole text, a password-reset link included.
 KEEP_FINISHED_TASKS = timedelta(days=2)
+# A task "running" for longer belongs to a worker that was killed (django-tasks-db leaves it
+# so): it is run again. Our tasks are short (one message) or safe to run twice (an issue's
+# mail claims its rows).
+ABANDONED_AFTER = timedelta(hours=1)
 
 
 def run_periodic_jobs() -> dict:
     """Scheduled issues that went live get their mail; due retries resume; subscriptions
-    about to end are reminded; old task rows go. Each part is safe to run twice."""
+    about to end are reminded; tasks a killed worker left run again; old task rows go. Each
+    part is safe to run twice."""
+    now = timezone.now()
     claimed = mark_live()
     deliveries.resume()
     reminded = office.send_expiry_reminders()
-    DBTaskResult.objects.finished().filter(
-        finished_at__lt=timezone.now() - KEEP_FINISHED_TASKS
-    ).delete()
+    DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING, started_at__lt=now - ABANDONED_AFTER
+    ).update(status=TaskResultStatus.READY, started_at=None)
+    DBTaskResult.objects.finished().filter(finished_at__lt=now - KEEP_FINISHED_TASKS).delete()
     return {"live": claimed, "reminded": reminded}
 
 

@@ -25,8 +25,7 @@ class UnsubscribeView(View):
     def post(self, request, token):
         subscriber = unsubscribe.subscriber_for(token)
         if subscriber is not None:
-            subscriber.notify_by_email = False
-            subscriber.save(update_fields=["notify_by_email"])
+            unsubscribe.unsubscribe(subscriber)
         return self.render(request, subscriber, done=subscriber is not None)
 
     def render(self, request, subscriber, *, done):

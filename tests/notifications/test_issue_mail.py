@@ -147,12 +147,17 @@ def test_after_three_failures_the_admin_shows_them_and_a_reviewer_retries(
     client.force_login(reviewer)
     page = client.get(page_url).content.decode()
     assert "已发送 <strong>1</strong>" in page and "发送失败 <strong>1</strong>" in page
-    assert firm.user.email in page and "451" in page
+    assert str(firm) in page and "451" in page
     assert "重新发送失败的邮件" in page
+    # Addresses are subscribers' contact details: only for those who may see subscribers.
+    assert firm.user.email not in page
+    assert firm.user.email in client_for_superuser(client).get(page_url).content.decode()
 
     retry_url = reverse("admin:issues_issue_mail_retry", args=[issue.pk])
     client.force_login(editor)
-    assert "重新发送失败的邮件" not in client.get(page_url).content.decode()
+    editor_page = client.get(page_url).content.decode()
+    assert "发送失败 <strong>1</strong>" in editor_page
+    assert "重新发送失败的邮件" not in editor_page and str(firm) not in editor_page
     assert client.post(retry_url).status_code == 403
     assert Delivery.objects.get(subscriber=firm).status == Delivery.Status.FAILED
 
@@ -162,6 +167,11 @@ def test_after_three_failures_the_admin_shows_them_and_a_reviewer_retries(
     worker()
     assert len(smtp_server.to(firm.user.email)) == 1
     assert Delivery.objects.get(subscriber=firm).status == Delivery.Status.SENT
+
+
+def client_for_superuser(client):
+    client.force_login(StaffFactory(username="root", is_superuser=True))
+    return client
 
 
 def test_a_permanent_refusal_fails_at_once(reviewer, smtp_server, worker):
@@ -249,3 +259,53 @@ def test_reviewers_are_not_mailed_as_subscribers(reviewer, smtp_server, worker):
     publish(issue, reviewer)
     worker()
     assert smtp_server == []
+
+
+def test_an_address_no_server_can_take_fails_alone(reviewer, smtp_server, worker):
+    before = subscriber("a0")
+    bad = subscriber("bad", user__email="no-at-sign")  # as a raw import could leave it
+    after = subscriber("z0")
+    idn = subscriber("idn", user__email="info@例子.com")  # the domain is sent as punycode
+    issue = ready_issue()
+    publish(issue, reviewer)
+    worker()
+    assert addresses(smtp_server) == sorted(
+        [before.user.email, after.user.email, "info@xn--fsqu00a.com"]
+    )
+    row = Delivery.objects.get(subscriber=bad)
+    assert (row.status, row.attempts) == (Delivery.Status.FAILED, 1)
+    assert "无法生成或发送这封邮件" in row.last_error
+    assert Delivery.objects.get(subscriber=idn).status == Delivery.Status.SENT
+
+
+def test_withdrawing_stops_a_batch_a_worker_already_claimed(reviewer, smtp_server):
+    leader_and_firm()
+    issue = ready_issue()
+    publish(issue, reviewer)
+    batch = deliveries._claim(issue.pk)  # a worker took the batch…
+    assert len(batch) == 2
+    steps.perform(issue, "withdraw", by=reviewer, comment="数据有误")  # …then this
+    deliveries._send_batch(deliveries.IssueMail(issue), batch)
+    assert smtp_server == []
+    assert deliveries.counts(issue)["未发送"] == 2
+
+
+def test_a_batch_slower_than_the_stale_limit_is_not_sent_twice(reviewer, smtp_server, worker):
+    readers = [subscriber(f"reader{n}") for n in range(4)]
+    issue = ready_issue()
+    publish(issue, reviewer)
+    batch = deliveries._claim(issue.pk)  # a slow worker took them all
+    with time_machine.travel(timezone.now() + deliveries.STALE_AFTER + timedelta(minutes=1)):
+        run_periodic_jobs()  # taken for a dead worker's rows…
+        worker()  # …and sent by another worker
+        deliveries._send_batch(deliveries.IssueMail(issue), batch)  # the slow one goes on
+    assert addresses(smtp_server) == sorted(r.user.email for r in readers)
+
+
+def test_a_subscriber_made_staff_after_publication_is_not_mailed(reviewer, smtp_server, worker):
+    _, firm = leader_and_firm()
+    publish(ready_issue(), reviewer)
+    firm.user.is_staff = True
+    firm.user.save()
+    worker()
+    assert smtp_server.to(firm.user.email) == []

@@ -66,7 +66,7 @@ def test_the_mail_clients_one_click_post_needs_no_csrf_token(reviewer, smtp_serv
 
 def test_a_forged_or_edited_token_or_another_address_changes_nothing(client):
     leader, firm = leader_and_firm()
-    token = unsubscribe.make_token(firm)
+    token = unsubscribe.make_token(firm, used=0)
     # Someone else's id in a token signed for the firm; a made-up token; a cut one.
     payload = token.split(":")[0]
     data = json.loads(signing.b64_decode(payload.encode()))
@@ -95,9 +95,22 @@ def test_the_link_expires(client, settings):
     from django.utils import timezone
 
     _, firm = leader_and_firm()
-    token = unsubscribe.make_token(firm)
+    token = unsubscribe.make_token(firm, used=0)
     later = timezone.now() + timezone.timedelta(days=unsubscribe.MAX_AGE_DAYS + 1)
     with time_machine.travel(later, tick=False):
         response = client.post(reverse("notifications:unsubscribe", args=[token]))
     assert response.status_code == 400
+    assert Subscriber.objects.get(pk=firm.pk).notify_by_email is True
+
+
+def test_a_used_link_stays_dead_after_the_reader_subscribes_again(client):
+    _, firm = leader_and_firm()
+    token = unsubscribe.make_token(firm, used=0)
+    url = reverse("notifications:unsubscribe", args=[token])
+    assert client.post(url).status_code == 200
+    client.force_login(firm.user)
+    client.post(reverse("reader:profile"), {"notify_by_email": "on"})
+    assert Subscriber.objects.get(pk=firm.pk).notify_by_email is True
+    client.logout()
+    assert client.post(url).status_code == 400
     assert Subscriber.objects.get(pk=firm.pk).notify_by_email is True

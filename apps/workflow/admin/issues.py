@@ -109,7 +109,10 @@ class IssueAdmin(WorkflowAdmin):
         if issue is not None and issue.went_live_at is not None:
             context["mail"] = {
                 "counts": deliveries.counts(issue),
-                "failures": deliveries.failures(issue),
+                # Who failed, for the reviewers who can send again; addresses only for those
+                # who may see subscribers' contact details.
+                "failures": deliveries.failures(issue) if is_reviewer(request.user, Issue) else [],
+                "shows_addresses": request.user.has_perm("subscribers.view_subscriber"),
                 "may_retry": is_reviewer(request.user, Issue),
                 "retry_url": self.admin_url("mail_retry", issue),
             }
