@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "apps.demo",
     "apps.reader",
     "apps.backups",
+    "apps.wordimport",
 ]
 
 MIDDLEWARE = [
