@@ -190,6 +190,14 @@ TRANSITIONS = {
 }
 
 
+def is_public(obj) -> bool:
+    """Whether readers may find `obj` now (an issue live, an article published in one)."""
+    issue = obj if isinstance(obj, Issue) else obj.issue
+    if isinstance(obj, Article) and obj.status != Article.Status.PUBLISHED:
+        return False
+    return issue is not None and Issue.objects.live().filter(pk=issue.pk).exists()
+
+
 def available_transitions(obj, user) -> list[Transition]:
     """Return the steps `user` may take on `obj` now, in the table's order."""
     return [

@@ -4,7 +4,7 @@ from django.db.models import Q
 from apps.articles.models import Article
 from apps.issues.models import Issue
 from apps.search.indexing import refresh_on_commit
-from apps.workflow.admin.base import WorkflowAdmin
+from apps.workflow.admin.base import WorkflowAdmin, rich_text_display
 from apps.workflow.roles import is_reviewer
 
 
@@ -26,6 +26,8 @@ class ArticleAdmin(WorkflowAdmin):
         ),
     )
     readonly_fields = ("created_by", "created_at", "updated_by", "updated_at")
+    rich_text_fields = ("body",)
+    body_rendered = rich_text_display("body", "正文")
     preview_template = "articles/article_detail.html"
 
     def after_save(self, article):

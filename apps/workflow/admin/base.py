@@ -13,17 +13,32 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.core.admin import ReadOnlyAdminMixin
 from apps.core.changelists import BoundedChangeListMixin
 from apps.core.ids import parse_id
+from apps.core.richtext import sanitize_html
 from apps.workflow import steps
 from apps.workflow.forms import ConcurrentEditForm
 from apps.workflow.history import compare_versions
 from apps.workflow.models import TransitionLog
 from apps.workflow.roles import is_reviewer, may_edit, visible_to_staff
+
+# The suffix of the read-only display of a rich-text field (`body_rendered`).
+RENDERED = "_rendered"
+
+
+def rich_text_display(field_name, description):
+    """The read-only display of a rich-text field: its sanitized HTML, rendered."""
+
+    @admin.display(description=description)
+    def display(self, obj):
+        return mark_safe(sanitize_html(getattr(obj, field_name)))  # noqa: S308 - sanitized
+
+    return display
 
 
 class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
@@ -37,6 +52,8 @@ class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
     object_history_list_template = "admin/workflow/object_history_list.html"
     # Changed only by the editorial steps (apps.workflow.steps), never by a form.
     workflow_fields = ("status", "published_at")
+    # Rich-text fields; each has a `<name>_rendered` display (rich_text_display).
+    rich_text_fields = ()
     preview_template = None
 
     # --- who sees and edits what ---
@@ -59,7 +76,24 @@ class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
         return actions
 
     def get_readonly_fields(self, request, obj=None):
-        return (*super().get_readonly_fields(request, obj), *self.workflow_fields)
+        fields = (*super().get_readonly_fields(request, obj), *self.workflow_fields)
+        if self._read_only(request, obj):
+            fields = (*fields, *(f"{name}{RENDERED}" for name in self.rich_text_fields))
+        return fields
+
+    def get_fieldsets(self, request, obj=None):
+        """Where the user may only read, rich text shows as the page it is, not its source."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if not self._read_only(request, obj):
+            return fieldsets
+        shown = {name: f"{name}{RENDERED}" for name in self.rich_text_fields}
+        return [
+            (name, {**options, "fields": [shown.get(f, f) for f in options["fields"]]})
+            for name, options in fieldsets
+        ]
+
+    def _read_only(self, request, obj):
+        return obj is not None and not self.has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -118,13 +152,22 @@ class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
         obj = self.get_object(request, object_id)
         context = dict(extra_context or {})
         if obj is not None:
+            log = list(self.transition_log(obj))
             context.update(
                 transitions=steps.available_transitions(obj, request.user),
-                transition_log=self.transition_log(obj),
+                transition_log=log,
+                # Why it came back, at the top where its author starts work again.
+                returned=_returned(obj, log),
                 status_label=obj.get_status_display(),
                 preview_url=self.admin_url("preview", obj),
             )
         return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def get_view_on_site_url(self, obj=None):
+        # Readers' pages exist only for what readers see; anything else opens the preview.
+        if obj is None or steps.is_public(obj):
+            return super().get_view_on_site_url(obj)
+        return self.admin_url("preview", obj)
 
     def transition_log(self, obj):
         return TransitionLog.objects.filter(
@@ -267,3 +310,11 @@ class TransitionLogAdmin(BoundedChangeListMixin, ReadOnlyAdminMixin, admin.Model
                 object_id__in=model.objects.filter(created_by=user).values("pk"),
             )
         return logs.filter(own)
+
+
+def _returned(obj, log):
+    """The log row that returned `obj` to its author, while it is still the latest step."""
+    latest = log[0] if log else None  # newest first
+    if obj.status == obj.Status.DRAFT and latest and latest.transition == "send_back":
+        return latest
+    return None

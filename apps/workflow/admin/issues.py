@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
@@ -10,7 +12,7 @@ from apps.articles.models import Article
 from apps.core.forms import ReencodedImageField
 from apps.issues.models import Issue
 from apps.notifications import deliveries
-from apps.workflow.admin.base import WorkflowAdmin
+from apps.workflow.admin.base import WorkflowAdmin, rich_text_display
 from apps.workflow.roles import is_reviewer, visible_to_staff
 
 
@@ -73,11 +75,23 @@ class IssueAdmin(WorkflowAdmin):
         ),
     )
     readonly_fields = ("went_live_at", "created_by", "created_at", "updated_by", "updated_at")
+    rich_text_fields = ("editor_note",)
+    editor_note_rendered = rich_text_display("editor_note", "编者的话")
     inlines = [ArticleInline]
     preview_template = "issues/issue_detail.html"
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(article_total=models.Count("articles"))
+
+    def get_search_results(self, request, queryset, search_term):
+        """Find issues as people write them ("2026年第2期", "2026-2", "第2期", "总第27期"), and
+        offer the article form's issue picker only the issues the user may put articles in."""
+        if _is_article_issue_picker(request) and not is_reviewer(request.user, Article):
+            queryset = queryset.filter(status=Issue.Status.DRAFT)
+        wanted = parse_issue_label(search_term)
+        if wanted is not None:
+            return queryset.filter(**wanted), False
+        return super().get_search_results(request, queryset, search_term)
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
@@ -139,3 +153,30 @@ class IssueAdmin(WorkflowAdmin):
         else:
             self.message_user(request, "没有发送失败的邮件。", messages.INFO)
         return HttpResponseRedirect(self.admin_url("change", issue))
+
+
+ISSUE_LABEL = re.compile(
+    r"^\s*(?:(?P<total>总)\s*第\s*(?P<total_number>\d{1,6})\s*期"
+    r"|(?:(?P<year>\d{4})\s*(?:年|-|/|\.)\s*)?第?\s*(?P<number>\d{1,2})\s*期?)\s*$"
+)
+
+
+def parse_issue_label(term):
+    """The lookup for an issue written as its label, or None when `term` is not one."""
+    match = ISSUE_LABEL.match(term or "")
+    if match is None:
+        return None
+    if match["total"]:
+        return {"total_number": int(match["total_number"])}
+    wanted = {"number": int(match["number"])}
+    if match["year"]:
+        wanted["year"] = int(match["year"])
+    return wanted
+
+
+def _is_article_issue_picker(request):
+    return (
+        request.GET.get("app_label") == "articles"
+        and request.GET.get("model_name") == "article"
+        and request.GET.get("field_name") == "issue"
+    )
