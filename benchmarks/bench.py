@@ -1,20 +1,36 @@
-"""`make bench`: the reader pages under gunicorn on PostgreSQL, beside a trivial view.
+"""`make bench`: the reader pages under gunicorn on PostgreSQL, beside a trivial view, and
+publishing an issue to 2,000 subscribers.
 
 Builds (once) a generated archive in its own database, signs in a set of subscribers, starts
 gunicorn with production settings on 127.0.0.1, drives each page with wrk for a fixed time,
 and prints requests/s, p50 and p99 latency, the ratio to the trivial view and worker memory.
-Everything is bounded: a few seconds per page, loopback only; the server is stopped at the end.
+
+Then a reviewer signs in to the admin over HTTP (password and TOTP code, as in production) and
+publishes an issue in review to 2,000 e-mail subscribers; `manage.py worker` sends the issue's
+e-mail to an SMTP sink in this process. Printed: the reviewer's request time, the time until
+the sink has all 2,000 messages, e-mails per second and the worker's peak memory.
+
+Everything is bounded: a few seconds per page, at most BENCH_MAIL_TIMEOUT seconds for the
+mail, loopback only; the server, the worker and the sink are stopped at the end.
+BENCH_PARTS=pages or BENCH_PARTS=mail runs one part only.
 """
 
+import http.client
+import logging
 import os
+import random
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.parse
 import urllib.request
+from http.cookies import SimpleCookie
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +45,14 @@ CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "8")
 LIGHT_CONNECTIONS = os.environ.get("BENCH_LIGHT_CONNECTIONS", "2")
 WORKERS = os.environ.get("BENCH_WORKERS", "2")
 SESSIONS = 20
+PARTS = os.environ.get("BENCH_PARTS", "pages,mail").split(",")
+MAIL_SUBSCRIBERS = 2000
+MAIL_TIMEOUT = float(os.environ.get("BENCH_MAIL_TIMEOUT", "300"))
+REQUEST_TARGET = 1.0  # seconds: the reviewer's publish request
+MAIL_USER_PREFIX = "mailbench"
+MAIL_ISSUE_TITLE = "［邮件基准］"
+REVIEWER = "bench-reviewer"
+REVIEWER_PASSWORD = "bench-only-" + "r" * 20
 
 SERVER_ENV = {
     **os.environ,
@@ -99,7 +123,8 @@ def subscriber_sessions():
         user = subscriber.user
         session = store_class()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        # The backend that signs readers in; the first one (django-axes) only refuses logins.
+        session[BACKEND_SESSION_KEY] = "apps.accounts.backends.UsernameEmailOrMobileBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         session.save()
@@ -171,38 +196,398 @@ def _ms(value):
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
-def main():
-    ensure_database()
-    setup_django()
-    ensure_archive()
-    sessions = subscriber_sessions()
-    pages = targets()
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(LUA % ", ".join(f'"{key}"' for key in sessions))
-    server = start_server()
-    try:
-        for _, path in pages:  # warm up: imports, the segmenter, caches
-            for key in sessions[:4]:
-                request = urllib.request.Request(
-                    f"http://127.0.0.1:{PORT}{path}", headers={"Cookie": f"sessionid={key}"}
-                )
-                with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-                    if response.status != 200:
-                        raise SystemExit(f"{path} answered {response.status}")
-        rows = [
-            (
-                name,
-                run_wrk(path, script.name, CONNECTIONS),
-                run_wrk(path, script.name, LIGHT_CONNECTIONS),
-            )
-            for name, path in pages
-        ]
-        rss = worker_rss_mib(server)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=20)
-        os.unlink(script.name)
+# --- Publishing an issue to 2,000 subscribers --------------------------------------------------
 
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def ensure_mail_subscribers():
+    """MAIL_SUBSCRIBERS current subscribers who asked for the issue's e-mail, each following
+    two industries; made once, their period moved to include today on every run."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
+
+    from apps.articles.models import Industry
+    from apps.notifications.deliveries import recipients
+    from apps.subscribers.models import Subscriber
+
+    user_model = get_user_model()
+    users = user_model.objects.filter(username__startswith=MAIL_USER_PREFIX)
+    if users.count() != MAIL_SUBSCRIBERS:
+        users.delete()
+        rng = random.Random(2026)  # noqa: S311 - test data, reproducible on purpose
+        password = make_password(None)  # nobody signs in as them
+        created = user_model.objects.bulk_create(
+            (
+                user_model(
+                    username=f"{MAIL_USER_PREFIX}{index:05d}",
+                    last_name=f"订户{index}",
+                    email=f"{MAIL_USER_PREFIX}{index:05d}@mail.bench.example.com",
+                    password=password,
+                )
+                for index in range(MAIL_SUBSCRIBERS)
+            ),
+            batch_size=1000,
+        )
+        # A quarter are leaders: the e-mail's contents are built for two audiences.
+        kinds = [Subscriber.Kind.LEADERSHIP, Subscriber.Kind.ENTERPRISE]
+        kinds += [Subscriber.Kind.ENTERPRISE, Subscriber.Kind.OTHER]
+        subscribers = Subscriber.objects.bulk_create(
+            (
+                Subscriber(
+                    user=user,
+                    kind=kinds[index % len(kinds)],
+                    organization=f"邮件测试单位{index}",
+                    region=rng.choice(Subscriber.Region.values),
+                    valid_until=timezone.localdate(),
+                )
+                for index, user in enumerate(created)
+            ),
+            batch_size=1000,
+        )
+        industries = list(Industry.objects.values_list("pk", flat=True))
+        through = Subscriber.industries.through
+        through.objects.bulk_create(
+            (
+                through(subscriber_id=subscriber.pk, industry_id=industry)
+                for subscriber in subscribers
+                for industry in rng.sample(industries, 2)
+            ),
+            batch_size=5000,
+        )
+    today = timezone.localdate()
+    users.update(is_active=True)
+    Subscriber.objects.filter(user__username__startswith=MAIL_USER_PREFIX).update(
+        valid_from=today - timezone.timedelta(days=30),
+        valid_until=today + timezone.timedelta(days=365),
+        notify_by_email=True,
+    )
+    eligible = recipients().count()
+    if eligible != MAIL_SUBSCRIBERS:
+        raise SystemExit(f"{eligible} subscribers would get the e-mail, not {MAIL_SUBSCRIBERS}")
+
+
+def ensure_reviewer():
+    """A reviewer with a password and a new TOTP device; returns the device."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user, _ = get_user_model().objects.get_or_create(username=REVIEWER)
+    user.is_staff = user.is_active = True
+    user.set_password(REVIEWER_PASSWORD)
+    user.save()
+    user.groups.add(Group.objects.get(name="审核"))
+    # A new device each run: a code is accepted once, and runs may follow within 30 s.
+    TOTPDevice.objects.filter(user=user).delete()
+    return TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+
+
+def create_mail_issue():
+    """An issue in review with the newest generated issue's articles, approved."""
+    from apps.articles.models import Article
+    from apps.issues.models import Issue
+
+    source = (
+        Issue.objects.filter(status=Issue.Status.PUBLISHED, title__startswith="［生成］")
+        .order_by("-published_at")
+        .first()
+    )
+    issue = Issue.objects.create(
+        year=2100,
+        number=99,
+        title=f"{MAIL_ISSUE_TITLE}{source.title.removeprefix('［生成］')}",
+        editor_note=source.editor_note,
+        status=Issue.Status.REVIEW,
+    )
+    originals = list(Article.objects.filter(issue=source).prefetch_related("industries"))
+    fields = ["section_id", "position", "title", "subtitle", "source", "author", "summary"]
+    fields += ["body", "visibility"]
+    copies = Article.objects.bulk_create(
+        Article(
+            issue=issue,
+            status=Article.Status.APPROVED,
+            **{name: getattr(original, name) for name in fields},
+        )
+        for original in originals
+    )
+    through = Article.industries.through
+    through.objects.bulk_create(
+        through(article_id=copy.pk, industry_id=industry.pk)
+        for copy, original in zip(copies, originals, strict=True)
+        for industry in original.industries.all()
+    )
+    return issue, len(copies)
+
+
+def remove_mail_issue():
+    """Delete the issue this part publishes, with its articles and e-mails, so that the
+    archive the pages are measured on stays as generated."""
+    from django.db import transaction
+
+    from apps.articles.models import Article
+    from apps.issues.models import Issue
+    from apps.search.indexing import refresh
+
+    issues = Issue.objects.filter(title__startswith=MAIL_ISSUE_TITLE)
+    ids = list(Article.objects.filter(issue__in=issues).values_list("pk", flat=True))
+    with transaction.atomic():
+        Article.objects.filter(pk__in=ids).delete()
+        issues.delete()
+    refresh(ids)
+
+
+class MailSink:
+    """An SMTP server's handler (aiosmtpd) that accepts everything and counts the messages
+    of one issue by their Message-ID, noting when the first and the last arrived and over how
+    many connections they came."""
+
+    MESSAGE_ID = re.compile(rb"^Message-ID:\s*<(issue-\d+\.\d+)@", re.MULTILINE | re.IGNORECASE)
+
+    def __init__(self, issue_id, expected):
+        self.prefix = f"issue-{issue_id}.".encode()
+        self.expected = expected
+        self.ids = set()
+        self.messages = 0
+        self.connections = 0
+        self.first = self.last = None
+        self.done = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        found = self.MESSAGE_ID.search(envelope.original_content or b"")
+        if found and found.group(1).startswith(self.prefix):
+            now = time.monotonic()
+            self.first = self.first or now
+            self.messages += 1
+            if not getattr(session, "counted", False):  # one session per connection
+                session.counted = True
+                self.connections += 1
+            self.ids.add(found.group(1))
+            if len(self.ids) >= self.expected and not self.done.is_set():
+                self.last = now
+                self.done.set()
+        return "250 Message accepted for delivery"
+
+
+class Browser:
+    """Requests with a cookie jar, as a browser behind the TLS proxy sends them (production
+    cookies are Secure; X-Forwarded-Proto says the reader's side is HTTPS)."""
+
+    def __init__(self):
+        self.cookies = {}
+
+    def request(self, method, path, form=None):
+        connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+        headers = {
+            "Host": "127.0.0.1",
+            "X-Forwarded-Proto": "https",
+            "Referer": f"https://127.0.0.1{path}",
+        }
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        content = response.read()
+        connection.close()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+        return response.status, content
+
+    def csrf_token(self, path):
+        status, page = self.request("GET", path)
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if status != 200 or token is None:
+            raise SystemExit(f"{path} answered {status} without a form")
+        return token.group(1).decode()
+
+
+def sign_in_reviewer(device):
+    from django_otp.oath import totp
+
+    browser = Browser()
+    form = {
+        "csrfmiddlewaretoken": browser.csrf_token("/admin/login/"),
+        "username": REVIEWER,
+        "password": REVIEWER_PASSWORD,
+        "otp_token": f"{totp(device.bin_key):06d}",
+        "next": "/admin/",
+    }
+    status, _ = browser.request("POST", "/admin/login/", form)
+    if status != 302:
+        raise SystemExit(f"the reviewer's admin login answered {status}")
+    return browser
+
+
+def start_mail_worker(smtp_port, log):
+    environment = {**SERVER_ENV, "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}"}
+    command = [sys.executable, "manage.py", "worker", "--no-reload", "--schedule-interval", "0"]
+    command += ["--no-startup-delay", "--interval", "0.2"]
+    worker = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
+        command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and worker.poll() is None:
+        if "Starting worker" in Path(log.name).read_text(errors="replace"):
+            return worker
+        time.sleep(0.1)
+    worker.kill()
+    raise SystemExit(f"the worker did not start; its output is in {log.name}")
+
+
+def process_memory_mib(pid, field):
+    """VmRSS (now) or VmHWM (the peak) of a process; 0 once it has ended."""
+    try:
+        found = re.search(rf"{field}:\s+(\d+)", Path(f"/proc/{pid}/status").read_text())
+    except OSError:
+        found = None
+    return int(found.group(1)) / 1024 if found else 0.0
+
+
+def publish_to_subscribers():
+    """Publish an issue in review to MAIL_SUBSCRIBERS subscribers as a reviewer does, and
+    wait until the worker has handed every e-mail to the SMTP sink."""
+    from aiosmtpd.controller import Controller
+    from django.db.models import Count
+    from django.urls import reverse
+    from django_tasks_db.models import DBTaskResult
+
+    from apps.issues.models import Issue
+    from apps.notifications.models import Delivery
+
+    ensure_mail_subscribers()
+    device = ensure_reviewer()
+    issue, articles = create_mail_issue()
+    DBTaskResult.objects.all().delete()  # the bench's own queue: nothing left from a past run
+    sink = MailSink(issue.pk, MAIL_SUBSCRIBERS)
+    smtp_port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=smtp_port, server_hostname="sink")
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # a dozen lines per message
+    controller.start()
+    log = tempfile.NamedTemporaryFile("w", prefix="bench-worker-", suffix=".log", delete=False)
+    worker, complete = None, False
+    try:
+        worker = start_mail_worker(smtp_port, log)
+        browser = sign_in_reviewer(device)
+        change = reverse("admin:issues_issue_change", args=[issue.pk])
+        for _ in range(4):  # both gunicorn workers have served the admin before
+            token = browser.csrf_token(change)
+        idle_rss = process_memory_mib(worker.pid, "VmRSS")
+        form = {"csrfmiddlewaretoken": token, "comment": ""}
+        path = reverse("admin:issues_issue_transition", args=[issue.pk, "publish"])
+        started = time.monotonic()
+        status, _ = browser.request("POST", path, form)
+        answered = time.monotonic()
+        issue.refresh_from_db()
+        queued = Delivery.objects.filter(issue=issue).count()
+        if status != 302 or issue.status != Issue.Status.PUBLISHED or queued != MAIL_SUBSCRIBERS:
+            raise SystemExit(f"publish answered {status}: {issue.status}, {queued} e-mails queued")
+        # Until the sink has them all; a failed task or a dead worker ends the wait early.
+        deadline = answered + MAIL_TIMEOUT
+        while not (complete := sink.done.wait(1)) and time.monotonic() < deadline:
+            if worker.poll() is not None or DBTaskResult.objects.failed().exists():
+                break
+        waited, received = time.monotonic() - answered, len(sink.ids)
+        peak_rss = process_memory_mib(worker.pid, "VmHWM")
+    finally:
+        if worker is not None:
+            # Done: it stops between tasks. Not done: its task would go on sending; stop it.
+            worker.send_signal(signal.SIGTERM if complete else signal.SIGKILL)
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+        controller.stop()
+        log.close()
+    outcome = dict(
+        Delivery.objects.filter(issue=issue).values_list("status").annotate(Count("pk")).order_by()
+    )
+    failed_tasks = [
+        f"{path}: {error}"
+        for path, error in DBTaskResult.objects.failed().values_list(
+            "task_path", "exception_class_path"
+        )
+    ]
+    remove_mail_issue()
+    if complete:
+        os.unlink(log.name)
+    return {
+        "articles": articles,
+        "request": answered - started,
+        "complete": complete,
+        "received": received,
+        "duplicates": sink.messages - len(sink.ids),
+        "connections": sink.connections,
+        "first": (sink.first - answered) if sink.first else None,
+        "all": (sink.last - answered) if complete else None,
+        "waited": waited,
+        "idle_rss": idle_rss,
+        "peak_rss": peak_rss,
+        "outcome": outcome,
+        "failed_tasks": failed_tasks,
+        "log": log.name,
+    }
+
+
+def print_mail(result):
+    request = result["request"]
+    verdict = "met" if request < REQUEST_TARGET else "NOT MET"
+    print(
+        f"\npublishing an issue ({result['articles']} articles) to {MAIL_SUBSCRIBERS:,} "
+        "subscribers: 1 worker (manage.py worker), SMTP sink on loopback"
+    )
+    print(
+        f"reviewer's publish request: {request:.2f} s (target < {REQUEST_TARGET:.0f} s: {verdict})"
+    )
+    if result["complete"]:
+        print(
+            f"all {MAIL_SUBSCRIBERS:,} e-mails handed to the sink {result['all']:.1f} s after the "
+            f"response (first after {result['first']:.2f} s): "
+            f"{MAIL_SUBSCRIBERS / result['all']:.0f} e-mails/s"
+        )
+    else:
+        print(
+            f"FAILED: the sink had {result['received']:,} of {MAIL_SUBSCRIBERS:,} e-mails "
+            f"{result['waited']:.0f} s after the response; failed tasks: {result['failed_tasks']}; "
+            f"the worker's output is in {result['log']}"
+        )
+    print(
+        f"worker RSS: {result['idle_rss']:.0f} MiB idle, {result['peak_rss']:.0f} MiB peak; "
+        f"deliveries: {result['outcome']}; at the sink: {result['duplicates']} duplicates, "
+        f"{result['connections']:,} SMTP connections"
+    )
+
+
+def measure_pages(sessions, pages, script):
+    for _, path in pages:  # warm up: imports, the segmenter, caches
+        for key in sessions[:4]:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{PORT}{path}", headers={"Cookie": f"sessionid={key}"}
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                if response.status != 200:
+                    raise SystemExit(f"{path} answered {response.status}")
+    return [
+        (
+            name,
+            run_wrk(path, script, CONNECTIONS),
+            run_wrk(path, script, LIGHT_CONNECTIONS),
+        )
+        for name, path in pages
+    ]
+
+
+def print_pages(rows, rss):
     floor = rows[0][1][0]
     print(f"\ngunicorn {WORKERS} sync workers; wrk {DURATION} per page and load")
     print(
@@ -216,6 +601,37 @@ def main():
             f"{light50:>11.2f}{light99:>11.2f}{errors + light_errors:>8}"
         )
     print(f"largest gunicorn worker RSS: {rss:.0f} MiB")
+
+
+def main():
+    ensure_database()
+    setup_django()
+    ensure_archive()
+    remove_mail_issue()  # left by a run that was interrupted
+    if "pages" in PARTS:
+        sessions = subscriber_sessions()
+        pages = targets()
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+            script.write(LUA % ", ".join(f'"{key}"' for key in sessions))
+    server = start_server()
+    try:
+        if "pages" in PARTS:
+            rows = measure_pages(sessions, pages, script.name)
+            rss = worker_rss_mib(server)
+        if "mail" in PARTS:
+            mail = publish_to_subscribers()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
+        if "pages" in PARTS:
+            os.unlink(script.name)
+
+    if "pages" in PARTS:
+        print_pages(rows, rss)
+    if "mail" in PARTS:
+        print_mail(mail)
+        if not mail["complete"]:
+            raise SystemExit(1)
 
 
 if __name__ == "__main__":
