@@ -212,6 +212,10 @@ def _send_one(mail, delivery, connection) -> int:
         return 0
     try:
         message = mail.message_for(delivery.subscriber, delivery.unsubscribes_used)
+        # Opened here, the connection serves the rest of the batch: send_messages alone opens
+        # and closes one per message. open() does nothing while it is open, and after a
+        # failure closed it, opens it anew.
+        connection.open()
         connection.send_messages([message])
     except (smtplib.SMTPException, OSError) as error:
         # The connection may be broken now; the next message opens a new one.

@@ -85,3 +85,21 @@ def test_rows_left_by_a_worker_that_died_are_sent_by_the_next_run(reviewer, smtp
     assert sorted(m["To"].addresses[0].addr_spec for m in smtp_server) == sorted(
         r.user.email for r in readers
     )
+
+
+def test_a_batch_goes_over_one_smtp_connection(reviewer, smtp_server, worker, monkeypatch):
+    import smtplib
+
+    opened = []
+    real_connect = smtplib.SMTP.connect
+
+    def counting_connect(self, *args, **kwargs):
+        opened.append(args)
+        return real_connect(self, *args, **kwargs)
+
+    monkeypatch.setattr(smtplib.SMTP, "connect", counting_connect)
+    readers = [subscriber(f"reader{n}") for n in range(10)]
+    publish(ready_issue(), reviewer)
+    worker()
+    assert len(smtp_server) == len(readers)
+    assert len(opened) == 1
