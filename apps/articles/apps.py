@@ -10,5 +10,5 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         # Reader pages show all of these (and the article-industry links): cached pages
         # follow every change of them.
-        for name in ("Article", "Section", "Industry", "IndustryGroup"):
+        for name in ("Article", "Section", "Industry", "IndustryGroup", "IssueSection"):
             watch(self.get_model(name), Counter.CONTENT)

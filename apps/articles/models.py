@@ -143,3 +143,33 @@ class Article(EditTracked):
     @property
     def is_leadership_only(self):
         return self.visibility == self.Visibility.LEADERSHIP
+
+
+class IssueSection(models.Model):
+    """The place of a section in one issue, where the issue's editor arranged it.
+
+    An issue without these rows shows its sections in their usual order (`Section.order`);
+    with them, a special issue can lead with any section. The reader pages, print and PDF all
+    take their order from `ArticleQuerySet.for_contents`.
+    """
+
+    issue = models.ForeignKey(
+        Issue, on_delete=models.CASCADE, related_name="section_places", verbose_name="期刊"
+    )
+    section = models.ForeignKey(
+        Section, on_delete=models.CASCADE, related_name="+", verbose_name="栏目"
+    )
+    order = models.PositiveSmallIntegerField("本期排序")
+
+    class Meta:
+        verbose_name = "本期栏目顺序"
+        verbose_name_plural = "本期栏目顺序"
+        ordering = ["issue", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue", "section"], name="articles_issuesection_unique_section"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.issue}：{self.section}（{self.order}）"

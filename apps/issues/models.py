@@ -34,7 +34,7 @@ class Issue(EditTracked):
         blank=True,
         unique=True,
         error_messages={"unique": "已有期刊使用该总期号。"},
-        help_text="总第几期；留空则在发布时自动编号。",
+        help_text="总第几期；留空则在上线时按上线先后自动编号。",
     )
     title = models.CharField("本期主题", max_length=200, blank=True)
     editor_note = RichTextField("编者的话", blank=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.articles.models import Article
@@ -96,9 +96,9 @@ def send_back_issue(issue, *, by, comment):
 def publish_issue(issue, *, by, at: datetime | None = None, comment=""):
     """Publish an issue in review now, or at the future time `at`.
 
-    Every article of the issue must be approved; they are published with it, the issue gets
-    the next total number unless it has one, and all of it happens in one transaction. Readers
-    see the issue from `published_at` on (apps.issues: `Issue.live_q`).
+    Every article of the issue must be approved; they are published with it in one
+    transaction. Readers see the issue from `published_at` on (apps.issues: `Issue.live_q`);
+    when it goes live it gets the next total number unless it has one, and its e-mail.
     """
     if at is not None:
         return schedule_issue(issue, by=by, at=at, comment=comment)
@@ -332,10 +332,8 @@ def _publish(issue, *, by, when, now):
     issue.published_at = when
     issue.went_live_at = None
     changed = {"published_at", "went_live_at"}
-    if issue.total_number is None:
-        highest = Issue.objects.aggregate(models.Max("total_number"))["total_number__max"]
-        issue.total_number = (highest or 0) + 1
-        changed.add("total_number")
+    # The total number comes when the issue goes live (apps.notifications.live), so that
+    # numbers follow the order in which readers get the issues.
     _move_articles(articles, Article.Status.PUBLISHED, by=by, now=now, label="随期刊发布")
     if when <= now:
         # Should this fail after the commit, the minute's job claims the issue instead: the

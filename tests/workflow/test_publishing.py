@@ -191,3 +191,23 @@ def test_withdraw_and_reopen_take_the_articles_along(reviewer):
     steps.perform(issue, "submit", by=reviewer)
     steps.perform(issue, "publish", by=reviewer)
     assert Issue.objects.get(pk=issue.pk).status == Issue.Status.PUBLISHED
+
+
+def test_total_numbers_follow_the_order_issues_go_live(reviewer):
+    from apps.notifications.live import mark_live
+
+    IssueFactory(status=Issue.Status.PUBLISHED, total_number=41, published_at=timezone.now())
+    later = issue_in_review(Article.Status.APPROVED)
+    sooner = issue_in_review(Article.Status.APPROVED)
+    start = timezone.now()
+    steps.perform(later, "schedule", by=reviewer, at=start + timedelta(hours=2))
+    steps.perform(sooner, "schedule", by=reviewer, at=start + timedelta(hours=1))
+    later.refresh_from_db()
+    assert later.total_number is None  # not yet: numbers come with going live
+    with time_machine.travel(start + timedelta(hours=1, minutes=1), tick=False):
+        mark_live()
+    with time_machine.travel(start + timedelta(hours=2, minutes=1), tick=False):
+        mark_live()
+    sooner.refresh_from_db()
+    later.refresh_from_db()
+    assert (sooner.total_number, later.total_number) == (42, 43)
