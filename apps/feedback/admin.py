@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.utils import timezone
 
 from apps.core.changelists import BoundedChangeListMixin
 from apps.feedback.models import Feedback
@@ -11,8 +10,18 @@ class FeedbackAdmin(BoundedChangeListMixin, admin.ModelAdmin):
     list_filter = ("status", "assignee", "created_at")
     list_select_related = ("author", "issue", "article", "assignee")
     search_fields = ("message", "reply", "author__username", "author__last_name")
-    fields = ("author", "created_at", "issue", "article", "message", "status", "assignee", "reply")
-    readonly_fields = ("author", "created_at", "issue", "article", "message")
+    fields = (
+        "author",
+        "created_at",
+        "issue",
+        "article",
+        "message",
+        "status",
+        "handled_at",
+        "assignee",
+        "reply",
+    )
+    readonly_fields = ("author", "created_at", "issue", "article", "message", "handled_at")
 
     @admin.display(description="内容")
     def excerpt(self, feedback):
@@ -26,8 +35,7 @@ class FeedbackAdmin(BoundedChangeListMixin, admin.ModelAdmin):
         return False
 
     def save_model(self, request, feedback, form, change):
-        if feedback.status == Feedback.Status.HANDLED and feedback.handled_at is None:
-            feedback.handled_at = timezone.now()
+        # Status and handled_at follow the reply in Feedback.save().
         if feedback.assignee is None and "reply" in form.changed_data:
             feedback.assignee = request.user
         super().save_model(request, feedback, form, change)

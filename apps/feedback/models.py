@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from apps.articles.models import Article
 from apps.issues.models import Issue
@@ -38,7 +39,12 @@ class Feedback(models.Model):
     )
     message = models.TextField("内容", max_length=MAX_LENGTH)
     status = models.CharField(
-        "处理状态", max_length=20, choices=Status.choices, default=Status.NEW, db_index=True
+        "处理状态",
+        max_length=20,
+        choices=Status.choices,
+        default=Status.NEW,
+        db_index=True,
+        help_text="保存答复后自动标为“已处理”。",
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -62,3 +68,22 @@ class Feedback(models.Model):
 
     def __str__(self):
         return f"{self.author}：{self.message[:30]}"
+
+    def save(self, *args, update_fields=None, **kwargs):
+        self.settle_status()
+        if update_fields is not None and {"reply", "status"} & set(update_fields):
+            update_fields = {*update_fields, "status", "handled_at"}
+        super().save(*args, update_fields=update_fields, **kwargs)
+
+    def settle_status(self):
+        """Mark replied feedback handled, and keep handled_at to the handled state.
+
+        In save(), so that a reply written anywhere (the admin, a shell, a script) is not left
+        showing 新 to the subscriber who can read it.
+        """
+        if self.reply.strip() and self.status == self.Status.NEW:
+            self.status = self.Status.HANDLED
+        if self.status == self.Status.HANDLED:
+            self.handled_at = self.handled_at or timezone.now()
+        else:
+            self.handled_at = None
