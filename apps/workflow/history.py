@@ -1,22 +1,76 @@
 """Readable differences between two saved versions of an issue or an article."""
 
 import difflib
-import html
-import re
+from html.parser import HTMLParser
 
 from django.utils.html import format_html, format_html_join
 
-BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote|figcaption|tr|table)>|<br\s*/?>", re.I)
-TAG = re.compile(r"<[^>]+>")
+# Elements that start and end a line of what a reader sees. Rows are lines too; their cells are
+# kept apart within the line (CELL_SEPARATOR), so "21.5" and "26.4" never read as "21.526.4".
+BLOCKS = frozenset(
+    {
+        "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "hr",
+        "figure", "figcaption", "table", "caption", "thead", "tbody", "tfoot", "tr", "br",
+    }
+)  # fmt: skip
+CELLS = frozenset({"td", "th"})
+CELL_SEPARATOR = " | "
+
+
+class _VisibleLines(HTMLParser):
+    """Split rich text into the lines a reader sees: one per block, row or line break."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.lines = []
+        self._line = []
+        self._cells_in_row = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in CELLS:
+            if self._cells_in_row:
+                self._line.append(CELL_SEPARATOR)
+            self._cells_in_row += 1
+        elif tag in BLOCKS:
+            self._break()
+            if tag == "tr":
+                self._cells_in_row = 0
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag in BLOCKS:
+            self._break()
+
+    def handle_data(self, data):
+        # Stored plain text (a title, a summary) keeps its own line breaks.
+        first, *others = data.split("\n")
+        self._line.append(first)
+        for line in others:
+            self._break()
+            self._line.append(line)
+
+    def close(self):
+        super().close()
+        self._break()
+
+    def _break(self):
+        line = "".join(self._line).strip()
+        self._line = []
+        # A row of empty cells is no line of text.
+        if line.replace(CELL_SEPARATOR.strip(), "").strip():
+            self.lines.append(line)
 
 
 def text_lines(value) -> list[str]:
     """Turn stored rich text (or any value) into the lines a reader would see."""
     if value is None:
         return []
-    text = BLOCK_END.sub("\n", str(value))
-    text = html.unescape(TAG.sub("", text))
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    parser = _VisibleLines()
+    parser.feed(str(value))
+    parser.close()
+    return parser.lines
 
 
 def compare_versions(old, new) -> list[dict]:
