@@ -231,13 +231,15 @@ class SubscriberResource(resources.ModelResource):
         return result
 
     def before_import(self, dataset, **kwargs):
+        # Set before the check: the library goes on to the rows after a refused file, and each
+        # row is then refused with its own message instead of failing on a missing attribute.
+        self._seen = {"username": set(), "mobile": set(), "email": set()}
+        self._industries = {industry.name: industry for industry in Industry.objects.all()}
         missing = [
             name for name in (COLUMNS[key] for key in REQUIRED) if name not in dataset.headers
         ]
         if missing:
             raise ValidationError(f"文件缺少以下列：{'、'.join(missing)}。请使用下载的模板。")
-        self._seen = {"username": set(), "mobile": set(), "email": set()}
-        self._industries = {industry.name: industry for industry in Industry.objects.all()}
 
     def get_instance(self, instance_loader, row):
         username = _text(row, "username")
