@@ -4,33 +4,18 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.http import HttpResponseRedirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from apps.articles.models import Article
+from apps.articles.models import Article, Section
 from apps.core.forms import ReencodedImageField
+from apps.core.ids import parse_id
 from apps.issues.models import Issue
 from apps.notifications import deliveries
+from apps.workflow import arrange
 from apps.workflow.admin.base import WorkflowAdmin, rich_text_display
-from apps.workflow.roles import is_reviewer, visible_to_staff
-
-
-class ArticleInline(admin.TabularInline):
-    """The issue's table of contents; articles are edited, and moved, on their own pages."""
-
-    model = Article
-    fields = ("section", "position", "title", "visibility", "status")
-    readonly_fields = fields
-    ordering = ("section__order", "section", "position")
-    show_change_link = True
-    extra = 0
-    max_num = 0
-    can_delete = False
-
-    def get_queryset(self, request):
-        articles = super().get_queryset(request).select_related("section")
-        return visible_to_staff(request.user, articles)
+from apps.workflow.roles import is_reviewer, may_edit, visible_to_staff
 
 
 class PublicationFilter(admin.SimpleListFilter):
@@ -77,11 +62,20 @@ class IssueAdmin(WorkflowAdmin):
     readonly_fields = ("went_live_at", "created_by", "created_at", "updated_by", "updated_at")
     rich_text_fields = ("editor_note",)
     editor_note_rendered = rich_text_display("editor_note", "编者的话")
-    inlines = [ArticleInline]
     preview_template = "issues/issue_detail.html"
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(article_total=models.Count("articles"))
+
+    def get_changeform_initial_data(self, request):
+        """A new issue proposes this year's next number (the total number comes when it goes
+        live; a reviewer may set it)."""
+        initial = super().get_changeform_initial_data(request)
+        year = timezone.localdate().year
+        highest = Issue.objects.filter(year=year).aggregate(models.Max("number"))["number__max"]
+        initial.setdefault("year", year)
+        initial.setdefault("number", min((highest or 0) + 1, 99))
+        return initial
 
     def get_search_results(self, request, queryset, search_term):
         """Find issues as people write them ("2026年第2期", "2026-2", "第2期", "总第27期"), and
@@ -130,10 +124,63 @@ class IssueAdmin(WorkflowAdmin):
                 "may_retry": is_reviewer(request.user, Issue),
                 "retry_url": self.admin_url("mail_retry", issue),
             }
+        if issue is not None:
+            context["arrangement"] = self.arrangement(request, issue)
         return super().change_view(request, object_id, form_url, extra_context=context)
+
+    # --- arranging the issue's contents on its own page ---
+
+    def arrangement(self, request, issue):
+        layout = arrange.current_layout(issue)
+        shown = {a.pk for a in visible_to_staff(request.user, issue.articles.all())}
+        may_add = request.user.has_perm("articles.add_article") and (
+            issue.status == Issue.Status.DRAFT or is_reviewer(request.user, Article)
+        )
+        add_url = reverse("admin:articles_article_add")
+        return {
+            "sections": [
+                {
+                    "section": section,
+                    "articles": articles,
+                    "add_url": f"{add_url}?issue={issue.pk}&section={section.pk}"
+                    f"&position={len(articles) + 1}",
+                }
+                for section, articles in layout
+            ],
+            "shown": shown,
+            "base": arrange.fingerprint(arrange.as_ids(layout)),
+            "may_arrange": may_edit(request.user, issue),
+            "may_add": may_add,
+            "all_sections": Section.objects.all(),
+            "url": self.admin_url("arrange", issue),
+        }
+
+    def arrange_view(self, request, object_id):
+        issue = self.get_object(request, object_id)
+        if issue is None or not may_edit(request.user, issue):
+            raise PermissionDenied
+        action = request.POST.get("action", "")
+        base = request.POST.get("base", "")
+        try:
+            if action == "save":
+                layout = arrange.parse(request.POST.get("layout", ""))
+            else:
+                target = parse_id(request.POST.get(f"to-{action.partition(':')[2]}", ""))
+                layout = arrange.moved(arrange.parse(base), action, target)
+            moved = arrange.arrange(issue, layout, base=base, by=request.user)
+        except arrange.ArrangeRefused as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, f"已保存编排（调整了 {moved} 篇文章）。", messages.SUCCESS)
+        return HttpResponseRedirect(self.admin_url("change", issue) + "#arrangement")
 
     def get_urls(self):
         return [
+            path(
+                "<path:object_id>/arrange/",
+                self.admin_site.admin_view(require_POST(self.arrange_view)),
+                name="issues_issue_arrange",
+            ),
             path(
                 "<path:object_id>/mail/retry/",
                 self.admin_site.admin_view(require_POST(self.mail_retry_view)),
