@@ -16,6 +16,22 @@ from apps.reader.printing import print_context, render_pdf
 FOLLOWED_LIMIT = 10
 
 
+def cover_size(issue) -> tuple[int, int] | None:
+    """Return the pixel size of the issue's cover, or None when it has none or it is unreadable.
+
+    The page gives it as the image's width and height, so the browser reserves the cover's
+    place before it loads (no jump of the text on a phone). Read from the file's header, no
+    query; a missing or damaged file still shows the page, and the image without a size.
+    """
+    if issue is None or not issue.cover:
+        return None
+    try:
+        width, height = issue.cover.width, issue.cover.height
+    except (OSError, ValueError):
+        return None
+    return (width, height) if width and height else None
+
+
 class VisibleIssueMixin(SubscriberRequiredMixin):
     def visible_issue(self):
         return get_object_or_404(
@@ -36,6 +52,7 @@ class HomeView(SubscriberRequiredMixin, TemplateView):
         latest = Issue.objects.visible_to(user).order_by("-published_at").first()
         visible = Article.objects.visible_to(user)
         context["issue"] = latest
+        context["cover_size"] = cover_size(latest)
         context["articles"] = visible.filter(issue=latest).for_contents()
         subscription = subscription_of(user)
         followed = list(subscription.industries.all()) if subscription else []
@@ -90,6 +107,7 @@ class IssueDetailView(VisibleIssueMixin, CachedPageMixin, DetailView):
         context = super().get_context_data(**kwargs)
         articles = Article.objects.visible_to(self.request.user).filter(issue=self.object)
         context["articles"] = articles.for_contents()
+        context["cover_size"] = cover_size(self.object)
         return context
 
 
@@ -97,7 +115,8 @@ class IssuePrintView(VisibleIssueMixin, View):
     """The issue laid out like the printed bulletin, for the browser's print dialog."""
 
     def get(self, request, year, number):
-        context = print_context(request, self.visible_issue())
+        issue = self.visible_issue()
+        context = {**print_context(request, issue), "cover_size": cover_size(issue)}
         return render(request, "issues/issue_print.html", context)
 
 
