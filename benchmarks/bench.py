@@ -482,7 +482,8 @@ def publish_to_subscribers():
         for _ in range(4):  # both gunicorn workers have served the admin before
             token = browser.csrf_token(change)
         idle_rss = process_memory_mib(worker.pid, "VmRSS")
-        form = {"csrfmiddlewaretoken": token, "comment": ""}
+        # The confirmation page's button: the step itself, as the reviewer takes it.
+        form = {"csrfmiddlewaretoken": token, "comment": "", "confirmed": "1"}
         path = reverse("admin:issues_issue_transition", args=[issue.pk, "publish"])
         started = time.monotonic()
         status, _ = browser.request("POST", path, form)

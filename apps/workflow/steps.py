@@ -10,7 +10,7 @@ step; the admin, `publish_due` and the tests call the same functions.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
@@ -55,6 +55,10 @@ class Transition:
     step: Callable | None = None
     needs_comment: bool = False
     needs_time: bool = False
+    # Offered only when this holds for the object (besides its status), e.g. "scheduled".
+    only_when: Callable | None = None
+    # The admin shows what will happen and asks again before taking the step.
+    needs_confirmation: bool = False
 
 
 # --- Articles --------------------------------------------------------------------------------
@@ -110,6 +114,17 @@ def schedule_issue(issue, *, by, at, comment=""):
     return _take(issue, ISSUE_SCHEDULE, by=by, comment=comment, effect=_schedule, at=at)
 
 
+def reschedule_issue(issue, *, by, at, comment=""):
+    """Move a scheduled issue to another time before it goes live (修改定时), in one step."""
+    return _take(issue, ISSUE_RESCHEDULE, by=by, comment=comment, effect=_reschedule, at=at)
+
+
+def unschedule_issue(issue, *, by, comment=""):
+    """Cancel a scheduled publication before its time: the issue returns to review, its
+    articles to approved (取消定时)."""
+    return _take(issue, ISSUE_UNSCHEDULE, by=by, comment=comment, effect=_unschedule)
+
+
 def withdraw_issue(issue, *, by, comment):
     """Take a published issue away from readers, with the reason; its unsent e-mail stays
     unsent."""
@@ -152,7 +167,13 @@ ISSUE_SEND_BACK = Transition(
     needs_comment=True,
 )
 ISSUE_PUBLISH = Transition(
-    "publish", "发布", (ISSUE.REVIEW,), ISSUE.PUBLISHED, REVIEWER, publish_issue
+    "publish",
+    "发布",
+    (ISSUE.REVIEW,),
+    ISSUE.PUBLISHED,
+    REVIEWER,
+    publish_issue,
+    needs_confirmation=True,
 )
 ISSUE_SCHEDULE = Transition(
     "schedule",
@@ -162,6 +183,26 @@ ISSUE_SCHEDULE = Transition(
     REVIEWER,
     schedule_issue,
     needs_time=True,
+    needs_confirmation=True,
+)
+ISSUE_RESCHEDULE = Transition(
+    "reschedule",
+    "修改定时",
+    (ISSUE.PUBLISHED,),
+    ISSUE.PUBLISHED,
+    REVIEWER,
+    reschedule_issue,
+    needs_time=True,
+    only_when=lambda issue: issue.is_scheduled,
+)
+ISSUE_UNSCHEDULE = Transition(
+    "unschedule",
+    "取消定时",
+    (ISSUE.PUBLISHED,),
+    ISSUE.REVIEW,
+    REVIEWER,
+    unschedule_issue,
+    only_when=lambda issue: issue.is_scheduled,
 )
 ISSUE_WITHDRAW = Transition(
     "withdraw",
@@ -184,6 +225,8 @@ TRANSITIONS = {
         ISSUE_SEND_BACK,
         ISSUE_PUBLISH,
         ISSUE_SCHEDULE,
+        ISSUE_RESCHEDULE,
+        ISSUE_UNSCHEDULE,
         ISSUE_WITHDRAW,
         ISSUE_REOPEN,
     ),
@@ -203,7 +246,9 @@ def available_transitions(obj, user) -> list[Transition]:
     return [
         transition
         for transition in TRANSITIONS[type(obj)]
-        if obj.status in transition.sources and _has_role(user, obj, transition)
+        if obj.status in transition.sources
+        and (transition.only_when is None or transition.only_when(obj))
+        and _has_role(user, obj, transition)
     ]
 
 
@@ -309,12 +354,42 @@ def _publish_now(issue, *, by, now):
     return _publish(issue, by=by, when=now, now=now)
 
 
+# The furthest ahead an issue may be scheduled: further is a typing error (a year 9999).
+LONGEST_SCHEDULE = timedelta(days=366)
+
+
 def _schedule(issue, *, by, now, at):
+    _check_time(at, now)
+    return _publish(issue, by=by, when=at, now=now)
+
+
+def _reschedule(issue, *, by, now, at):
+    _check_not_live(issue, now)
+    _check_time(at, now)
+    issue.published_at = at
+    return {"published_at"}
+
+
+def _unschedule(issue, *, by, now):
+    _check_not_live(issue, now)
+    return _unpublish_articles(issue, by=by, now=now)
+
+
+def _check_time(at, now):
     if at is None:
         raise TransitionRefused("请填写有效的定时发布日期和时间。")
     if at <= now:
         raise TransitionRefused("定时发布的时间必须晚于现在；如需立即发布，请使用「发布」。")
-    return _publish(issue, by=by, when=at, now=now)
+    if at > now + LONGEST_SCHEDULE:
+        raise TransitionRefused("定时发布的时间不能晚于一年之后，请检查年份。")
+
+
+def _check_not_live(issue, now):
+    # Checked again under the row lock: the time may have come since the page was opened.
+    if issue.published_at is None or issue.published_at <= now:
+        raise TransitionRefused(
+            "本期已经上线，不能再修改或取消定时；如需让读者看不到，请「撤回」。"
+        )
 
 
 def _publish(issue, *, by, when, now):

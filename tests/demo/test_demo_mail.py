@@ -25,7 +25,8 @@ def test_publishing_the_demo_issue_mails_the_leader_and_the_enterprise(
     issue = Issue.objects.get(status=Issue.Status.REVIEW)
     client.force_login(get_user_model().objects.get(username="reviewer"))
     url = reverse("admin:issues_issue_transition", args=[issue.pk, "publish"])
-    assert client.post(url).status_code == 302
+    assert "位订户将收到新一期邮件通知" in client.post(url).content.decode()  # the question
+    assert client.post(url, {"confirmed": "1"}).status_code == 302
     worker()
 
     readers = [m for m in smtp_server if m["Subject"].strip().startswith("《")]

@@ -67,7 +67,7 @@ def test_sessions_publishing_and_feedback_cross_between_servers(
             two,
             "POST",
             f"/admin/issues/issue/{pending.pk}/transition/publish/",
-            form={"csrfmiddlewaretoken": token.decode(), "comment": ""},
+            form={"csrfmiddlewaretoken": token.decode(), "comment": "", "confirmed": "1"},
         )
         assert status == 302
         status, _, page = reader.get(one, "/issues/2025/2/")  # published on two, read on one

@@ -36,7 +36,7 @@ ISSUE_STEPS = [
 def take(client, obj, name, **data):
     opts = obj._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_transition", args=[obj.pk, name])
-    return client.post(url, {"comment": REASON, **data}, follow=True)
+    return client.post(url, {"comment": REASON, "confirmed": "1", **data}, follow=True)
 
 
 @pytest.mark.parametrize(("name", "source", "target"), ARTICLE_STEPS)

@@ -264,7 +264,7 @@ def test_demo_issue_round_trip_in_the_admin(client, reviewer, settings):
 
     def take(name, **data):
         url = reverse("admin:issues_issue_transition", args=[issue.pk, name])
-        return client.post(url, data, follow=True).content.decode()
+        return client.post(url, {"confirmed": "1", **data}, follow=True).content.decode()
 
     assert "已撤回" in take("withdraw", comment="更正一处数据")
     assert "已重新打开" in take("reopen")

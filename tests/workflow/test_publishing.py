@@ -26,7 +26,8 @@ def issue_in_review(*article_states, **kwargs):
 
 def publish_over_http(client, issue, name="publish", **data):
     url = reverse("admin:issues_issue_transition", args=[issue.pk, name])
-    return client.post(url, data, follow=True)
+    # As after the confirmation page (test_confirmation.py shows that page itself).
+    return client.post(url, {"confirmed": "1", **data}, follow=True)
 
 
 def test_publish_is_refused_naming_the_articles_not_approved(client, reviewer):

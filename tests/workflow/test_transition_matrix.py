@@ -101,7 +101,7 @@ def test_transition(case, client, request, editor):
     url = reverse(
         f"admin:{opts.app_label}_{opts.model_name}_transition", args=[obj.pk, transition.name]
     )
-    data = {"comment": "请补充数据来源"}
+    data = {"comment": "请补充数据来源", "confirmed": "1"}  # past the confirmation page
     if transition.needs_time:
         at = timezone.localtime() + timedelta(days=1)
         data["at"] = at.strftime("%Y-%m-%dT%H:%M")

@@ -203,6 +203,18 @@ class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
             raise PermissionDenied
         at = self._scheduled_time(request.POST.get("at", ""))
         try:
+            transition = steps.get_transition(self.model, name)
+        except steps.TransitionNotAllowed as error:
+            raise PermissionDenied(str(error)) from error
+        # The question comes first when the step is open to this user; otherwise the step
+        # itself answers (a repeated click is told it is done, anyone else is refused).
+        if (
+            transition.needs_confirmation
+            and request.POST.get("confirmed") != "1"
+            and transition in steps.available_transitions(obj, request.user)
+        ):
+            return self.confirmation_view(request, obj, transition, at)
+        try:
             steps.perform(obj, name, by=request.user, comment=request.POST.get("comment"), at=at)
         except steps.TransitionNotAllowed as error:
             raise PermissionDenied(str(error)) from error
@@ -214,6 +226,25 @@ class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
             label = steps.get_transition(self.model, name).label
             self.message_user(request, f"已{label}：{obj}", messages.SUCCESS)
         return HttpResponseRedirect(self.admin_url("change", obj))
+
+    def confirmation_view(self, request, obj, transition, at):
+        """What the step will do, and a button to take it (the posted fields go along)."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": obj,
+            "title": f"确认{transition.label}",
+            "transition": transition,
+            "summary": self.transition_summary(obj, transition, at),
+            "at": request.POST.get("at", ""),
+            "comment": request.POST.get("comment", ""),
+            "change_url": self.admin_url("change", obj),
+        }
+        return TemplateResponse(request, "admin/workflow/confirm_transition.html", context)
+
+    def transition_summary(self, obj, transition, at) -> list[str]:
+        """Lines that tell what the step will do; subclasses say more."""
+        return []
 
     @staticmethod
     def _scheduled_time(value):

@@ -13,6 +13,7 @@ from apps.core.forms import ReencodedImageField
 from apps.core.ids import parse_id
 from apps.issues.models import Issue
 from apps.notifications import deliveries
+from apps.subscribers.models import Subscriber
 from apps.workflow import arrange
 from apps.workflow.admin.base import WorkflowAdmin, rich_text_display
 from apps.workflow.roles import is_reviewer, may_edit, visible_to_staff
@@ -66,6 +67,25 @@ class IssueAdmin(WorkflowAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(article_total=models.Count("articles"))
+
+    def transition_summary(self, issue, transition, at):
+        articles = list(issue.articles.values_list("status", flat=True))
+        pending = sum(status != Article.Status.APPROVED for status in articles)
+        readers = deliveries.recipients()
+        leaders = readers.filter(kind=Subscriber.Kind.LEADERSHIP).count()
+        lines = [f"本期 {len(articles)} 篇文章将随期刊发布。"]
+        if pending:
+            lines.append(f"其中 {pending} 篇尚未审核通过：发布会被拒绝，请先处理。")
+        if transition.needs_time:
+            when = f"{timezone.localtime(at):%Y年%m月%d日 %H:%M}" if at else "（时间未填写或无效）"
+            lines.append(f"将于 {when} 对读者可见，届时编入总期号并发送邮件。")
+        else:
+            lines.append("确认后立即对读者可见，并编入总期号。")
+        lines.append(
+            f"按目前的订户，{readers.count()} 位订户将收到新一期邮件通知"
+            f"（其中领导 {leaders} 位）；停用、到期或关闭邮件通知的订户不会收到。"
+        )
+        return lines
 
     def get_changeform_initial_data(self, request):
         """A new issue proposes this year's next number (the total number comes when it goes
