@@ -3,10 +3,17 @@ from django.contrib import admin
 from django.urls import include, path
 
 from apps.accounts.views import LoginView, PasswordResetView
+from apps.wordimport.views import import_word
 from apps.workflow.uploads import editor_image_upload
 from config.views import ping, protected_media
 
 urlpatterns = [
+    # Before the admin's own URLs, which would read "import-word" as an issue's id.
+    path(
+        "admin/issues/issue/import-word/",
+        admin.site.admin_view(import_word),
+        name="issue_import_word",
+    ),
     path("admin/", admin.site.urls),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
