@@ -11,6 +11,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from config.body_limit import BodyLimit
+from config.editor_assets import EditorAssets
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -345,11 +346,24 @@ SUBSCRIPTION_CONTACT = env.str(
 CK_EDITOR_5_UPLOAD_FILE_VIEW_NAME = "editor_image_upload"
 CKEDITOR_5_FILE_UPLOAD_PERMISSION = "staff"
 CKEDITOR_5_UPLOAD_FILE_TYPES = ["jpeg", "jpg", "png", "webp", "gif"]
+# Our stylesheet (headings that look like headings) and scripts (字数, the form size check),
+# loaded with the editor's own files wherever an editor is (config/editor_assets.py).
+CKEDITOR_5_CUSTOM_CSS = EditorAssets()
 CKEDITOR_5_CONFIGS = {
     # Source Editing and General HTML Support stay off: the editor can only produce markup the
     # server-side sanitizer (apps/core/richtext.py) keeps.
+    #
+    # The "Powered by CKEditor" badge stays. django-ckeditor-5 runs CKEditor 5 (v47) with the
+    # licence key "GPL", and under the GPL CKEditor 5 shows the badge: the editor forces it on
+    # for that key (ui.poweredBy cannot turn it off), and CKSource's licensing terms allow
+    # removing it only with a commercial licence key ("Managing the CKEditor logo" in CKEditor
+    # 5's documentation). Hiding it with CSS would break those terms, so we do not.
     "default": {
         "language": "zh-cn",
+        # CKEditor counts words between spaces, so a Chinese sentence is "单词数：1". Its own
+        # counter is hidden; static/admin-extra/editor-word-count.js shows 字数 in its place,
+        # counted as Chinese editors count (each Chinese character one).
+        "wordCount": {"displayWords": False, "displayCharacters": False},
         "toolbar": {
             "items": [
                 "heading",
