@@ -10,5 +10,6 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         # Reader pages show all of these (and the article-industry links): cached pages
         # follow every change of them.
-        for name in ("Article", "Section", "Industry", "IndustryGroup", "IssueSection"):
+        names = ("Article", "Section", "Industry", "IndustryGroup", "IssueSection", "Correction")
+        for name in names:
             watch(self.get_model(name), Counter.CONTENT)

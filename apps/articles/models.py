@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from apps.articles.querysets import ArticleQuerySet
@@ -173,3 +174,35 @@ class IssueSection(models.Model):
 
     def __str__(self):
         return f"{self.issue}：{self.section}（{self.order}）"
+
+
+class Correction(models.Model):
+    """A change to an article after it was published, with the note readers see (更正).
+
+    Made by the change itself (apps.workflow.admin: a published article's form asks for the
+    note, and a restore of an old version is a change like any other), never separately.
+    """
+
+    MAX_NOTE = 200
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="corrections", verbose_name="文章"
+    )
+    note = models.CharField("更正说明", max_length=MAX_NOTE)
+    at = models.DateTimeField("更正时间", default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="更正人",
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = "更正"
+        verbose_name_plural = "更正"
+
+    def __str__(self):
+        return f"{self.article}：{self.note}"

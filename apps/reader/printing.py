@@ -16,7 +16,12 @@ from apps.articles.models import Article
 
 def print_context(request, issue) -> dict:
     """Everything the print template shows, for the reader making the copy."""
-    articles = Article.objects.visible_to(request.user).filter(issue=issue).for_contents()
+    articles = (
+        Article.objects.visible_to(request.user)
+        .filter(issue=issue)
+        .for_contents()
+        .prefetch_related("corrections")
+    )
     subscription = subscription_of(request.user)
     reader = request.user.get_full_name() or request.user.get_username()
     if subscription is not None:

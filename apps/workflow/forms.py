@@ -2,6 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from apps.articles.models import Correction
+
 
 class ConcurrentEditForm(forms.ModelForm):
     """Refuse to save over a change someone else saved after this form was opened.
@@ -42,3 +44,14 @@ class ConcurrentEditForm(forms.ModelForm):
                 code="stale",
             )
         return cleaned
+
+
+class CorrectionForm(ConcurrentEditForm):
+    """The form of a published article: a change is a correction, and readers see its note."""
+
+    correction_note = forms.CharField(
+        label="更正说明",
+        max_length=Correction.MAX_NOTE,
+        help_text="本文已发布，保存即为更正：读者会在文章页、打印版和 PDF 中看到这条说明和日期。",
+        widget=forms.TextInput(attrs={"size": 60}),
+    )

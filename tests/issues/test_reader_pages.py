@@ -187,8 +187,8 @@ def test_reader_pages_run_a_fixed_number_of_queries(
         reverse("reader:industries"): 1 + 1,
         # industry, count, articles
         reverse("reader:industry", args=["next-generation-it"]): 1 + 3,
-        # issue, contents
-        reverse("reader:issue_print", args=[2025, 1]): 1 + 2,
+        # issue, contents, their corrections
+        reverse("reader:issue_print", args=[2025, 1]): 1 + 3,
     }
     client.get(reverse("reader:profile"))  # puts the session and the user into the cache
     for url, queries in expected.items():
@@ -210,7 +210,7 @@ def test_cached_pages_change_as_soon_as_an_edit_is_saved(
         "title": "改过的标题", "subtitle": "", "source": "", "author": "",
         "edit_version": article.version, "issue": issue.pk, "section": article.section_id,
         "position": article.position, "visibility": Article.Visibility.ALL, "summary": "",
-        "body": "<p>更正后的正文</p>",
+        "body": "<p>更正后的正文</p>", "correction_note": "正文有误，已更正。",
     }  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("admin:articles_article_change", args=[article.pk]), data)

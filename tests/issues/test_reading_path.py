@@ -205,8 +205,8 @@ def test_article_page_runs_a_fixed_number_of_queries(
     client.get(article.get_absolute_url())  # the first visit also creates the reading row
     clear_caches()
     # session, the counters, user with subscription, article with issue and section,
-    # industries, neighbours, reading
-    with django_assert_num_queries(7):
+    # corrections, industries, neighbours, reading
+    with django_assert_num_queries(8):
         assert client.get(article.get_absolute_url()).status_code == 200
     # User, page and reading state come from the caches, checked against the counters.
     with django_assert_num_queries(1):

@@ -134,7 +134,7 @@ def test_covers_add_no_query(client_for, enterprise, media_root, django_assert_n
     expected = {
         reverse("reader:home"): 1 + 3,  # no followed industries: their articles are not asked
         reverse("reader:issues"): 1 + 4,
-        reverse("reader:issue_print", args=[2025, 1]): 1 + 2,
+        reverse("reader:issue_print", args=[2025, 1]): 1 + 3,
     }
     for url, queries in expected.items():
         with django_assert_num_queries(queries):

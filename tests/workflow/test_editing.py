@@ -26,6 +26,8 @@ def article_form(article, **overrides):
         "visibility": article.visibility,
         "summary": article.summary,
         "body": article.body,
+        # Asked for (and required) only when the article is published: then it is a correction.
+        "correction_note": "修改说明",
     }
     data.update(overrides)
     return data

@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.db.models import Q
 
-from apps.articles.models import Article
+from apps.articles.models import Article, Correction
 from apps.issues.models import Issue
 from apps.search.indexing import refresh_on_commit
 from apps.workflow.admin.base import WorkflowAdmin, rich_text_display
+from apps.workflow.forms import CorrectionForm
 from apps.workflow.roles import is_reviewer
 
 
@@ -30,14 +31,15 @@ class ArticleAdmin(WorkflowAdmin):
     body_rendered = rich_text_display("body", "正文")
     preview_template = "articles/article_detail.html"
 
-    def after_save(self, article):
-        # An edit of a published article reaches the search index once it is committed.
-        refresh_on_commit([article.pk])
-
-    def preview_context(self, request, article):
-        return {"article": article}
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self._corrects(request, obj):
+            return [("更正", {"fields": ("correction_note",)}), *fieldsets]
+        return fieldsets
 
     def get_form(self, request, obj=None, **kwargs):
+        if self._corrects(request, obj):
+            kwargs["form"] = CorrectionForm
         form = super().get_form(request, obj, **kwargs)
         if "issue" in form.base_fields and not is_reviewer(request.user, Article):
             # Editors put their articles into issues still being drafted, not into one that a
@@ -47,3 +49,25 @@ class ArticleAdmin(WorkflowAdmin):
                 Q(status=Issue.Status.DRAFT) | Q(pk=current)
             )
         return form
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        note = form.cleaned_data.get("correction_note")
+        if change and note:
+            Correction.objects.create(article=obj, note=note, by=request.user)
+
+    def _corrects(self, request, obj):
+        """Whether saving `obj` is a correction: it is published now (a restore form shows an
+        old version, so the row is asked) and this user may change it."""
+        return (
+            obj is not None
+            and Article.objects.filter(pk=obj.pk, status=Article.Status.PUBLISHED).exists()
+            and self.has_change_permission(request, obj)
+        )
+
+    def after_save(self, article):
+        # An edit of a published article reaches the search index once it is committed.
+        refresh_on_commit([article.pk])
+
+    def preview_context(self, request, article):
+        return {"article": article}
