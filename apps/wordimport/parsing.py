@@ -115,34 +115,35 @@ def parse_docx(data: bytes) -> ParsedIssue:
     """Read a .docx into a ParsedIssue, or raise ImportRefused with the reason in Chinese."""
     check_package(data)
     try:
-        document = docx.Document(io.BytesIO(data))
-        classification = classify(document)
+        return _parse(data)
     except ImportRefused:
         raise
-    except Exception as error:  # python-docx on a hostile or damaged file: many exception types
-        logger.info("Word import: python-docx could not read the file", exc_info=True)
+    except Exception as error:
+        # python-docx, mammoth and lxml on a damaged or hostile file raise many kinds of
+        # errors; the editor gets a reason and the details go to the log.
+        logger.warning("Word import: the file could not be read", exc_info=True)
         raise ImportRefused(_reason(error)) from error
+
+
+def _parse(data: bytes) -> ParsedIssue:
+    document = docx.Document(io.BytesIO(data))
+    classification = classify(document)
     if len(classification.blocks) > MAX_BLOCKS:
         raise ImportRefused(TOO_LONG)
     if not any(b.text or b.is_table or b.has_picture for b in classification.blocks):
         raise ImportRefused(NO_TEXT)
     markers = _mark(document, classification)
+    marked = io.BytesIO()
+    document.save(marked)
+    marked.seek(0)
     reader = ImageReader()
-    try:
-        marked = io.BytesIO()
-        document.save(marked)
-        marked.seek(0)
-        result = mammoth.convert_to_html(
-            marked,
-            style_map=STYLE_MAP,
-            convert_image=mammoth.images.img_element(reader),
-            include_embedded_style_map=False,
-        )
-        elements = bodies.top_level_elements(result.value)
-    except Exception as error:  # mammoth or lxml on a damaged file
-        logger.info("Word import: mammoth could not convert the file", exc_info=True)
-        raise ImportRefused(UNREADABLE) from error
-    issue = _group(elements, markers, reader.images)
+    result = mammoth.convert_to_html(
+        marked,
+        style_map=STYLE_MAP,
+        convert_image=mammoth.images.img_element(reader),
+        include_embedded_style_map=False,
+    )
+    issue = _group(bodies.top_level_elements(result.value), markers, reader.images)
     issue.plain_titles = classification.plain_titles
     issue.year_number = classification.year_number
     issue.warnings[:0] = _document_warnings(issue, result.messages)

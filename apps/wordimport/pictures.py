@@ -7,6 +7,7 @@ server decode an unbounded amount.
 """
 
 import io
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -16,6 +17,9 @@ from PIL import Image
 
 from apps.core.images import reencode_image
 
+logger = logging.getLogger(__name__)
+
+UNDECODABLE = "无法识别该图片，文件可能已损坏。"
 # mammoth writes this into <img src>; the real URL replaces it once the image is stored.
 PLACEHOLDER = "wordimport-image:"
 MAX_IMAGES = 60
@@ -66,6 +70,9 @@ class ImageReader:
             reencoded = reencode_image(ContentFile(data, name="image"))
         except ValidationError as error:
             return ParsedImage(index, None, error.messages[0])
+        except Exception:  # a decoder tripping over a malformed file: only this image is lost
+            logger.warning("Word import: an image could not be decoded", exc_info=True)
+            return ParsedImage(index, None, UNDECODABLE)
         self.pixels += pixels or 0
         return ParsedImage(index, reencoded)
 

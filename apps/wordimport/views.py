@@ -127,7 +127,7 @@ def _preview(request, ref):
         groups=_groups(form, parsed, sections),
         warnings=[*parsed.warnings, *([year_note] if year_note else [])],
         note_excerpt=_excerpt(parsed.note_text, NOTE_EXCERPT),
-        preamble_text=_excerpt(parsed.preamble_text, PREAMBLE_SHOWN),
+        preamble_text=_excerpt(parsed.preamble_text, PREAMBLE_SHOWN, lines=True),
         image_count=sum(1 for image in parsed.images if image.file is not None),
     )
     return TemplateResponse(request, "admin/wordimport/preview.html", context)
@@ -157,15 +157,16 @@ def _groups(form, parsed, sections):
     return groups
 
 
-def _excerpt(text: str, limit: int) -> str:
-    text = text.replace("\n", " ")
+def _excerpt(text: str, limit: int, *, lines=False) -> str:
+    if not lines:
+        text = text.replace("\n", " ")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _created_message(created) -> str:
     per_section = Counter(article.section.name for article in created.articles)
     sections = "、".join(f"{name} {count} 篇" for name, count in per_section.items())
-    parts = [f"已从 Word 导入{created.issue}（草稿）："]
+    parts = [f"已从 Word 导入 {created.issue}（草稿）："]
     parts.append("编者的话，" if created.issue.editor_note else "没有编者的话，")
     parts.append(f"{len(created.articles)} 篇文章（{sections}）")
     if created.image_count:

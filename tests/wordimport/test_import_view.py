@@ -19,9 +19,11 @@ from tests.wordimport.documents import (
     DOCX,
     SAMPLE_ISSUE,
     TITLES,
+    broken_png,
     build,
     paragraphs_of,
     png,
+    replace_member,
     sample_lines,
 )
 
@@ -105,7 +107,7 @@ def test_one_upload_and_one_confirmation_make_the_draft_issue(editor_client, edi
         assert 0 < len(article.summary) <= 120
     assert "<h3>下沉到企业一线</h3>" in articles[2].body
     [message] = messages_of(response)
-    assert message.startswith("已从 Word 导入2023年第12期（草稿）：编者的话，4 篇文章")
+    assert message.startswith("已从 Word 导入 2023年第12期（草稿）：编者的话，4 篇文章")
     assert "综合要闻 2 篇、行业趋势 1 篇、行业报告 1 篇" in message
 
     # The editor lands on the issue's page and may edit what they imported.
@@ -349,6 +351,64 @@ def test_images_are_stored_like_uploads_and_shown(editor_client, editor, media_r
     # Recorded as used by the article, so readers of the article may see it once published.
     assert ImageUse.objects.filter(article=shenzhen, path=src.removeprefix("/media/")).exists()
     assert editor_client.get(src).status_code == 200
+
+
+def test_an_image_is_reencoded_before_it_is_stored(editor_client, media_root):
+    payload = b"<script>alert(1)</script>PK\x03\x04appended"
+
+    def add(document, title):
+        if title == TITLES[0]:
+            document.add_picture(io.BytesIO(png()))
+
+    data = replace_member(build(add=add), "word/media/image1.png", png() + payload)
+    url = preview_url(upload(editor_client, data))
+    editor_client.post(URL, confirm_data(editor_client, url, year="2023", number="12"))
+
+    [src] = re.findall(r'<img src="([^"]+)"', Article.objects.get(title=TITLES[0]).body)
+    stored = (media_root / src.removeprefix("/media/")).read_bytes()
+    assert payload not in stored
+    assert stored.startswith(b"\x89PNG")
+
+
+def test_a_broken_image_is_a_warning_and_the_rest_is_imported(editor_client, media_root):
+    def add(document, title):
+        if title == TITLES[2]:
+            document.add_picture(io.BytesIO(png()))
+
+    data = replace_member(build(add=add), "word/media/image1.png", broken_png())
+    url = preview_url(upload(editor_client, data))
+
+    page = editor_client.get(url).content.decode()
+    assert "第 1 张图片未导入：无法识别该图片" in page
+    response = editor_client.post(URL, confirm_data(editor_client, url, year="2023", number="12"))
+
+    assert response.status_code == 302
+    assert Article.objects.count() == 4
+    assert "<img" not in Article.objects.get(title=TITLES[2]).body
+    assert not (media_root / "editor").exists()
+
+
+def test_text_before_the_first_title_can_become_the_note(editor_client):
+    note = [line for line in sample_lines() if line.startswith("许昌市科学技术情报研究所")]
+    lines = [line for line in sample_lines() if line != "●编者的话"]
+    url = preview_url(upload(editor_client, build(lines)))
+
+    page = editor_client.get(url).content.decode()
+    assert "第一篇文章标题之前有文字" in page
+    assert "把第一篇标题之前的文字作为编者的话" in page
+    data = confirm_data(editor_client, url, year="2023", number="12", preamble_as_note="on")
+    editor_client.post(URL, data)
+
+    assert paragraphs_of(Issue.objects.get().editor_note) == [("p", note[0])]
+
+
+def test_without_the_choice_the_text_before_the_first_title_is_left_out(editor_client):
+    lines = [line for line in sample_lines() if line != "●编者的话"]
+    url = preview_url(upload(editor_client, build(lines)))
+    editor_client.post(URL, confirm_data(editor_client, url, year="2023", number="12"))
+
+    assert Issue.objects.get().editor_note == ""
+    assert Article.objects.count() == 4
 
 
 def test_only_editors_and_reviewers_may_import(client, editor, reviewer, subadmin, leader):
