@@ -14,31 +14,33 @@ from apps.accounts.access import subscription_of
 from apps.articles.models import Article
 
 
-def print_context(request, issue) -> dict:
-    """Everything the print template shows, for the reader making the copy."""
-    articles = (
-        Article.objects.visible_to(request.user)
-        .filter(issue=issue)
-        .for_contents()
-        .prefetch_related("corrections")
-    )
-    subscription = subscription_of(request.user)
-    reader = request.user.get_full_name() or request.user.get_username()
-    if subscription is not None:
-        reader = f"{reader} · {subscription.organization}"
+def print_context(request, issue, *, articles=None, mark=None) -> dict:
+    """Everything the print template shows, for the reader making the copy.
+
+    A proof (apps.reader.views.proofs) passes the articles it shows and its own mark.
+    """
+    if articles is None:
+        articles = Article.objects.visible_to(request.user).filter(issue=issue)
+    if mark is None:
+        subscription = subscription_of(request.user)
+        reader = request.user.get_full_name() or request.user.get_username()
+        if subscription is not None:
+            reader = f"{reader} · {subscription.organization}"
+        mark = f"{reader} · {timezone.localtime():%Y-%m-%d %H:%M}"
     return {
         "issue": issue,
-        "articles": articles,
+        "articles": articles.for_contents().prefetch_related("corrections"),
         # A discreet mark of who made this copy: a deterrent against passing it on.
-        "reader_mark": f"{reader} · {timezone.localtime():%Y-%m-%d %H:%M}",
+        "reader_mark": mark,
     }
 
 
-def render_pdf(request, issue) -> bytes:
+def render_pdf(request, issue, context=None) -> bytes:
     """Render the print page to PDF with WeasyPrint; fonts come from the system (Noto CJK)."""
     from weasyprint import HTML  # imported here: only the PDF view needs it
 
-    html = render_to_string("issues/issue_print.html", print_context(request, issue), request)
+    context = context if context is not None else print_context(request, issue)
+    html = render_to_string("issues/issue_print.html", context, request)
     return HTML(string=html, base_url=LOCAL, url_fetcher=_local_files_fetcher()).write_pdf()
 
 

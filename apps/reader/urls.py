@@ -1,6 +1,7 @@
+from django.contrib import admin
 from django.urls import path
 
-from apps.reader.views import account, articles, feedback, issues, search
+from apps.reader.views import account, articles, feedback, issues, proofs, search
 
 app_name = "reader"
 
@@ -14,6 +15,17 @@ urlpatterns = [
         name="issue_print",
     ),
     path("issues/<int:year>/<int:number>/pdf/", issues.IssuePdfView.as_view(), name="issue_pdf"),
+    # Proofs for the editorial office: signed in to the back office, second factor included.
+    path(
+        "proofs/issues/<int:pk>/print/",
+        admin.site.admin_view(proofs.IssueProofPrintView.as_view()),
+        name="issue_proof_print",
+    ),
+    path(
+        "proofs/issues/<int:pk>/pdf/",
+        admin.site.admin_view(proofs.IssueProofPdfView.as_view()),
+        name="issue_proof_pdf",
+    ),
     path("articles/<int:pk>/", articles.ArticleDetailView.as_view(), name="article"),
     path("industries/", articles.IndustryMapView.as_view(), name="industries"),
     path("industries/<slug:slug>/", articles.IndustryView.as_view(), name="industry"),

@@ -58,6 +58,8 @@ def reader_urls(article):
         for pattern in get_resolver().url_patterns
         if getattr(pattern, "namespace", None) == "reader"
         for pattern in pattern.url_patterns
+        # Proofs are the editorial office's pages (test below).
+        if not pattern.name.startswith("issue_proof")
     ]
     assert len(names) >= 11  # every reader page is in the walk
     return [reverse(f"reader:{name}", args=arguments.get(name, [])) for name in names]
@@ -74,6 +76,16 @@ def test_every_reader_page_runs_only_the_sites_own_scripts_and_is_private(
         for name, value in READER_POLICY.items():
             assert directives[name] == value, (url, name)
         assert "unsafe" not in response["Content-Security-Policy"], url
+        assert_private(response, url)
+
+
+def test_proofs_carry_the_reader_policy_and_are_private(client, reviewer, article):
+    client.force_login(reviewer)
+    for name in ("issue_proof_print", "issue_proof_pdf"):
+        url = reverse(f"reader:{name}", args=[article.issue.pk])
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert policy(response)["script-src"] == "'self'", url
         assert_private(response, url)
 
 

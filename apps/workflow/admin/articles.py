@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db.models import Q
 
+from apps.accounts.access import Audience
 from apps.articles.models import Article, Correction
 from apps.issues.models import Issue
 from apps.search.indexing import refresh_on_commit
@@ -69,5 +70,6 @@ class ArticleAdmin(WorkflowAdmin):
         # An edit of a published article reaches the search index once it is committed.
         refresh_on_commit([article.pk])
 
-    def preview_context(self, request, article):
-        return {"article": article}
+    def preview_context(self, request, article, audience):
+        hidden = audience == Audience.ALL and article.is_leadership_only
+        return {"article": article, "hidden_from_audience": hidden}

@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.accounts.access import Audience
 from apps.core.admin import ReadOnlyAdminMixin
 from apps.core.changelists import BoundedChangeListMixin
 from apps.core.ids import parse_id
@@ -26,6 +27,15 @@ from apps.workflow.forms import ConcurrentEditForm
 from apps.workflow.history import compare_versions
 from apps.workflow.models import TransitionLog
 from apps.workflow.roles import is_reviewer, may_edit, visible_to_staff
+
+# Whom a preview shows the item as (`?as=`), and how the banner names them.
+PREVIEW_AUDIENCES = {Audience.LEADERSHIP: "领导", Audience.ALL: "企业及其他读者"}
+
+
+def preview_audience(request):
+    wanted = request.GET.get("as")
+    return next((audience for audience in PREVIEW_AUDIENCES if audience == wanted), None)
+
 
 # The suffix of the read-only display of a rich-text field (`body_rendered`).
 RENDERED = "_rendered"
@@ -160,6 +170,7 @@ class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
                 returned=_returned(obj, log),
                 status_label=obj.get_status_display(),
                 preview_url=self.admin_url("preview", obj),
+                preview_links=self.preview_links(obj),
             )
         return super().change_view(request, object_id, form_url, extra_context=context)
 
@@ -266,10 +277,25 @@ class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
         obj = self.get_object(request, object_id)
         if obj is None or not self.has_view_or_change_permission(request, obj):
             raise PermissionDenied
-        context = {"preview": True, **self.preview_context(request, obj)}
+        audience = preview_audience(request)
+        context = {
+            "preview": True,
+            "preview_audience": PREVIEW_AUDIENCES.get(audience, ""),
+            **self.preview_context(request, obj, audience),
+        }
         return render(request, self.preview_template, context)
 
-    def preview_context(self, request, obj):
+    def preview_links(self, obj):
+        """The change form's links to see the item as readers will."""
+        url = self.admin_url("preview", obj)
+        return [
+            ("预览（领导）", f"{url}?as={Audience.LEADERSHIP}"),
+            ("预览（企业读者）", f"{url}?as={Audience.ALL}"),
+        ]
+
+    def preview_context(self, request, obj, audience):
+        """The template's context; `audience` is None (everything staff see), LEADERSHIP or
+        ALL (without leadership-only articles)."""
         raise NotImplementedError
 
     def compare_view(self, request, object_id):

@@ -8,6 +8,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from apps.accounts.access import Audience
 from apps.articles.models import Article, Section
 from apps.core.forms import ReencodedImageField
 from apps.core.ids import parse_id
@@ -125,9 +126,19 @@ class IssueAdmin(WorkflowAdmin):
             return f"定时：{label}"
         return label
 
-    def preview_context(self, request, issue):
+    def preview_context(self, request, issue, audience):
         articles = visible_to_staff(request.user, issue.articles.for_contents())
+        if audience == Audience.ALL:
+            articles = articles.filter(visibility=Article.Visibility.ALL)
         return {"issue": issue, "articles": articles}
+
+    def preview_links(self, issue):
+        proofs = [
+            ("校样（领导版）", reverse("reader:issue_proof_print", args=[issue.pk])),
+            ("校样（企业版）", reverse("reader:issue_proof_print", args=[issue.pk]) + "?as=all"),
+            ("校样 PDF", reverse("reader:issue_proof_pdf", args=[issue.pk])),
+        ]
+        return [*super().preview_links(issue), *proofs]
 
     # --- the issue's e-mail: counts, failures, and the reviewer's retry ---
 
