@@ -160,3 +160,4 @@ def test_the_add_form_proposes_the_next_number(client, reviewer):
     html = client.get(reverse("admin:issues_issue_add")).content.decode()
     assert f'name="year" value="{year}"' in html
     assert 'name="number" value="5"' in html
+    assert "下一个总期号为 1" in html

@@ -110,8 +110,17 @@ class IssueAdmin(WorkflowAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
-        # The running number is the chief editor's to set; otherwise publishing assigns it.
+        # The running number is the chief editor's to set; otherwise going live assigns it.
         return fields if is_reviewer(request.user, Issue) else (*fields, "total_number")
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "total_number" in form.base_fields and (obj is None or obj.total_number is None):
+            highest = Issue.objects.aggregate(models.Max("total_number"))["total_number__max"]
+            form.base_fields[
+                "total_number"
+            ].help_text = f"留空则在上线时按上线先后自动编号；下一个总期号为 {(highest or 0) + 1}。"
+        return form
 
     @admin.display(description="文章数", ordering="article_total")
     def article_count(self, issue):
