@@ -4,7 +4,10 @@ python-docx gives the structure mammoth's HTML loses: style names and their inhe
 bold and font size, alignment, indentation, numbering. The roles decided here are the issue's
 skeleton: 编者的话, sections (●行业趋势, or Heading 1), article titles (Heading 1/2, or a
 short bold, centred or larger paragraph), source and author lines after a title, and
-subheadings inside an article (a short indented line, or Heading 3).
+subheadings inside an article (a short indented line, "一、…", or Heading 3).
+
+What comes before 编者的话 (or, without it, the masthead: the bulletin's name, "2023年第12期",
+the date) is never a title: it is shown to the editor as text before the first title.
 """
 
 import enum
@@ -38,6 +41,18 @@ CLOSERS = "”’」』》）)】\"'"
 
 HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.IGNORECASE)
 YEAR_NUMBER = re.compile(r"((?:19|20)\d{2})\s*年\s*第\s*(\d{1,2})\s*期")
+DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+# The masthead is among the first few lines; the year and number are looked for there too.
+MASTHEAD_LINES = 8
+# "一、", "（一）", "1.", "1、", "第一，": the numbered parts of one article, never its title.
+ENUMERATED = re.compile(
+    r"^(?:[（(]\s*[一二三四五六七八九十\d]+\s*[)）]|[一二三四五六七八九十]+\s*[、.．]"
+    r"|\d{1,2}\s*[、．]|\d{1,2}\.(?!\d)|第[一二三四五六七八九十]+[，、,])"
+)
+# Picture and table captions: "图1 …", "表 2：…", "（资料图）".
+CAPTION = re.compile(
+    r"^[（(]?\s*(?:资料图|照片|图片|图|表)\s*[0-9０-９一二三四五六七八九十]*\s*(?:[:：、.．\s)）]|$)"
+)
 
 # Source and author lines: "来源：科技日报", "（来源：新华社）", "作者：张三", "文/李四",
 # "摘自《经济日报》", "来源：科技日报 作者：张三".
@@ -73,8 +88,11 @@ class Block:
     text: str = ""
     heading_level: int | None = None
     masthead: bool = False  # Word's "Title" style: the bulletin's name, never an article title
-    emphasised: bool = False
-    indented: bool = False
+    centred: bool = False
+    emphasised: bool = False  # centred, all bold, or larger than the body
+    strong: bool = False  # all bold, or larger than the body
+    indented: bool = False  # by typed spaces ("　　"), as the institute does
+    format_indented: bool = False  # by Word's paragraph indentation
     has_picture: bool = False
     is_list: bool = False
     role: Role = Role.BODY
@@ -135,13 +153,16 @@ def parse_meta(text: str) -> dict[str, str] | None:
     return found or None
 
 
-def classify(document) -> Classification:
-    """Give each top-level paragraph of `document` (python-docx) its role."""
+def classify(document, *, publication: str = "") -> Classification:
+    """Give each top-level paragraph of `document` (python-docx) its role.
+
+    `publication` is the bulletin's name, which marks the masthead.
+    """
     styles = _Styles()
     blocks = [_read_block(index, item, styles) for index, item in enumerate(_items(document))]
     _mark_emphasis(document, blocks, styles)
     result = Classification(blocks=blocks)
-    _assign_roles(result)
+    _assign_roles(result, publication=publication)
     result.year_number = _year_number(blocks)
     return result
 
@@ -183,12 +204,10 @@ def _read_block(index, item, styles) -> Block:
     block.is_list = _has_numbering(paragraph, style)
     block.heading_level = _heading_level(paragraph, style)
     block.masthead = style is not None and style.name in ("Title", "标题")
-    centred = _alignment(paragraph, style) == WD_ALIGN_PARAGRAPH.CENTER
-    # Indented by text (the institute types "　　") or by a direct first-line or left indent.
+    block.centred = _alignment(paragraph, style) == WD_ALIGN_PARAGRAPH.CENTER
     block.indented = raw[:1] in ("\u3000", "\t") or raw.startswith("  ")
-    if not centred and _direct_indent(element):
-        block.indented = True
-    block.emphasised = centred
+    block.format_indented = not block.centred and _direct_indent(element)
+    block.emphasised = block.centred
     return block
 
 
@@ -285,7 +304,7 @@ def _mark_emphasis(document, blocks, styles) -> None:
     body_size = weights.most_common(1)[0][0] if weights else default_size
     for block, bold, size, _ in sized:
         if bold or size >= body_size + Pt(2):
-            block.emphasised = True
+            block.strong = block.emphasised = True
 
 
 def _default_size(document):
@@ -324,10 +343,13 @@ def _may_be_heading(block, limit) -> bool:
 
 
 def _is_emphasised_title(block) -> bool:
+    # Word's paragraph indentation is often applied to every paragraph, titles included;
+    # only typed spaces say "this line belongs to the body".
     return (
         _may_be_heading(block, TITLE_MAX)
         and block.emphasised
         and not block.indented
+        and not ENUMERATED.match(block.text)
         and _ending(block.text) not in NOT_TITLE_ENDINGS
     )
 
@@ -336,20 +358,58 @@ def _is_plain_title(block) -> bool:
     return (
         _may_be_heading(block, PLAIN_TITLE_MAX)
         and not block.indented
+        and not block.format_indented
+        and not ENUMERATED.match(block.text)
         and _ending(block.text) not in NOT_HEADING_ENDINGS
     )
 
 
 def _is_subheading(block) -> bool:
+    # A numbered part ("一、加强组织领导，强化责任落实") may be longer than a plain subheading.
+    numbered = bool(ENUMERATED.match(block.text))
     return (
-        _may_be_heading(block, SUBHEADING_MAX)
+        _may_be_heading(block, TITLE_MAX if numbered else SUBHEADING_MAX)
         and _ending(block.text) not in NOT_HEADING_ENDINGS
-        and block.text[:1] not in "（(【["
+        and (numbered or block.text[:1] not in "（(【[")
     )
 
 
-def _assign_roles(result: Classification) -> None:
+def _is_caption(block, previous) -> bool:
+    if block.is_table or block.heading_level:
+        return False
+    if CAPTION.match(block.text):
+        return True
+    # A centred line in the body's type under a picture or a table describes it; a centred
+    # bold line there is the next article's title.
+    follows_figure = previous is not None and (previous.has_picture or previous.is_table)
+    return follows_figure and block.centred and not block.strong
+
+
+def _front_matter(blocks, publication) -> int:
+    """Return how many of `blocks` come before the content: never titles, never sections.
+
+    With 编者的话, everything before it; otherwise the masthead lines among the first few
+    (the bulletin's name, "2023年第12期", a date) and whatever precedes the last of them.
+    """
+    for position, block in enumerate(blocks):
+        if _is_note_heading(block):
+            return position
+    end = 0
+    for position, block in enumerate(blocks[:MASTHEAD_LINES]):
+        text = block.text
+        if (
+            YEAR_NUMBER.search(text)
+            or DATE.search(text)
+            or (publication and publication in text)
+            or block.masthead
+        ):
+            end = position + 1
+    return end
+
+
+def _assign_roles(result: Classification, *, publication: str) -> None:
     blocks = [block for block in result.blocks if not block.is_empty]
+    blocks = blocks[_front_matter(blocks, publication) :]
     has_marked_sections = any(_is_marked_section(b) and not _is_note_heading(b) for b in blocks)
     levels = {
         b.heading_level
@@ -363,12 +423,17 @@ def _assign_roles(result: Classification) -> None:
     emphasis_found = any(
         (b.heading_level in title_levels) or _is_emphasised_title(b)
         for b in blocks
-        if not _is_note_heading(b) and not _is_marked_section(b)
+        if not _is_note_heading(b) and not _is_marked_section(b) and not CAPTION.match(b.text)
     )
     result.plain_titles = not emphasis_found
 
     in_article = False
+    previous = None
     for block in blocks:
+        caption = _is_caption(block, previous)
+        previous = block
+        if caption:
+            continue
         if _is_note_heading(block):
             block.role, in_article = Role.NOTE, False
         elif _is_marked_section(block) or (section_level and block.heading_level == section_level):
@@ -437,10 +502,8 @@ def _last_line_of_article(blocks, title_position):
 
 
 def _year_number(blocks) -> tuple[int, int] | None:
-    # The masthead ("2023年第12期") comes first; look no further than the first title.
-    for block in blocks:
-        if block.role is Role.TITLE:
-            break
+    # The masthead ("2023年第12期") comes first; later mentions are about other issues.
+    for block in [b for b in blocks if not b.is_empty][:MASTHEAD_LINES]:
         match = YEAR_NUMBER.search(block.text)
         if match:
             return int(match.group(1)), int(match.group(2))

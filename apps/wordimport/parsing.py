@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import docx
 import mammoth
+from django.conf import settings
 from docx.enum.style import WD_STYLE_TYPE
 
 from apps.wordimport import bodies
@@ -127,7 +128,7 @@ def parse_docx(data: bytes) -> ParsedIssue:
 
 def _parse(data: bytes) -> ParsedIssue:
     document = docx.Document(io.BytesIO(data))
-    classification = classify(document)
+    classification = classify(document, publication=settings.PUBLICATION_NAME)
     if len(classification.blocks) > MAX_BLOCKS:
         raise ImportRefused(TOO_LONG)
     if not any(b.text or b.is_table or b.has_picture for b in classification.blocks):

@@ -5,6 +5,7 @@ import io
 import pytest
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt
 
 from apps.wordimport.parsing import parse_docx
 from apps.wordimport.pictures import PLACEHOLDER
@@ -276,3 +277,91 @@ def test_lists_stay_lists(count):
     [article] = parsed.articles
     assert paragraphs_of(article.body_html)[1][0] == "ul"
     assert article.body_html.count("<li>") == count
+
+
+def masthead(document):
+    for text, size in (("许昌竞争情报快递", 28), ("2023年第12期（总第12期）", 14)):
+        paragraph = document.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = paragraph.add_run(text)
+        run.bold = True
+        run.font.size = Pt(size)
+    document.add_paragraph(
+        "许昌市科学技术情报研究所编　　2023年12月15日"
+    ).alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+@pytest.mark.parametrize("note", [True, False])
+def test_the_masthead_is_never_an_article(note):
+    document = Document()
+    masthead(document)
+    if note:
+        document.add_paragraph("●编者的话")
+        document.add_paragraph("本期关注区域科技创新。")
+    document.add_paragraph().add_run("我国综合科技创新水平持续提升").bold = True
+    document.add_paragraph("正文。")
+
+    parsed = parse_docx(save(document))
+
+    assert [a.title for a in parsed.articles] == ["我国综合科技创新水平持续提升"]
+    assert parsed.preamble_text.splitlines() == [
+        "许昌竞争情报快递",
+        "2023年第12期（总第12期）",
+        "许昌市科学技术情报研究所编　　2023年12月15日",
+    ]
+    assert parsed.year_number == (2023, 12)
+    assert parsed.has_note is note
+
+
+def test_numbered_parts_of_an_article_stay_in_it():
+    document = Document()
+    document.add_paragraph().add_run("推动企业转型升级的几点做法").bold = True
+    document.add_paragraph("　　今年以来，我市多措并举。")
+    for heading in ("一、加强组织领导，强化责任落实", "（二）优化营商环境", "3. 做好要素保障"):
+        document.add_paragraph().add_run(heading).bold = True
+        document.add_paragraph("　　具体做法如下。")
+
+    parsed = parse_docx(save(document))
+
+    [article] = parsed.articles
+    assert [text for tag, text in paragraphs_of(article.body_html) if tag == "h3"] == [
+        "一、加强组织领导，强化责任落实",
+        "（二）优化营商环境",
+        "3. 做好要素保障",
+    ]
+
+
+def test_a_caption_under_a_picture_is_not_a_title():
+    document = Document()
+    document.add_paragraph().add_run("深圳打好服务牌").bold = True
+    document.add_picture(io.BytesIO(png()))
+    document.add_paragraph("深圳市工业展览馆").alignment = WD_ALIGN_PARAGRAPH.CENTER
+    document.add_paragraph("图2 企业展示专区")
+    document.add_paragraph("　　正文。")
+    title = document.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.add_run("居中加粗的下一篇标题").bold = True
+    document.add_paragraph("　　下一篇的正文。")
+
+    parsed = parse_docx(save(document))
+
+    assert [a.title for a in parsed.articles] == ["深圳打好服务牌", "居中加粗的下一篇标题"]
+    assert paragraphs_of(parsed.articles[0].body_html)[1:] == [
+        ("p", "深圳市工业展览馆"),
+        ("p", "图2 企业展示专区"),
+        ("p", "正文。"),
+    ]
+
+
+def test_word_indentation_on_a_bold_title_keeps_it_a_title():
+    document = Document()
+    for title in ("第一篇", "第二篇"):
+        paragraph = document.add_paragraph()
+        paragraph.paragraph_format.first_line_indent = Pt(21)
+        paragraph.add_run(title).bold = True
+        body = document.add_paragraph(f"{title}的正文。")
+        body.paragraph_format.first_line_indent = Pt(21)
+
+    parsed = parse_docx(save(document))
+
+    assert [a.title for a in parsed.articles] == ["第一篇", "第二篇"]
