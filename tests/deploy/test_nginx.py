@@ -122,3 +122,26 @@ def test_nginx_serves_static_files_and_passes_pages_through(stack):
     assert status == 200
     assert "immutable" in headers["Cache-Control"]
     assert Browser().get(port, "/healthz")[0] == 200
+
+
+def test_nginx_refuses_oversized_posts_in_chinese_but_lets_the_back_office_post_long_articles(
+    stack,
+):
+    import http.client
+
+    port, _ = stack
+
+    def post(path, size):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        body = b"x=" + b"a" * size
+        connection.request(
+            "POST", path, body, {"Content-Type": "application/x-www-form-urlencoded"}
+        )
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+
+    status, page = post("/feedback/", 13 * 1024 * 1024)
+    assert status == 413 and "提交的内容过大" in page
+    # The back office's limit is the app's to apply (it answers anonymous posts itself).
+    status, page = post("/admin/login/", 13 * 1024 * 1024)
+    assert status != 413

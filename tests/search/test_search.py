@@ -152,7 +152,7 @@ def test_index_follows_publish_edit_and_withdraw(
         "title": article.title, "subtitle": "", "source": "", "author": "",
         "edit_version": article.version, "issue": issue.pk, "section": article.section_id,
         "position": article.position, "visibility": Article.Visibility.ALL, "summary": "",
-        "body": "<p>发制品电商销售增长</p>",
+        "body": "<p>发制品电商销售增长</p>", "correction_note": "销售数据更新。",
     }  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(change, data).status_code == 302
