@@ -57,11 +57,15 @@ def check_upload(name: str, data: bytes) -> None:
     if suffix != ".docx":
         raise ImportRefused(WRONG_TYPE)
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ImportRefused(
-            f"文件过大（{filesizeformat(len(data))}），"
-            f"请上传不超过 {filesizeformat(MAX_UPLOAD_BYTES)} 的 Word 文档。"
-        )
+        raise ImportRefused(too_large(len(data)))
     check_package(data)
+
+
+def too_large(size: int) -> str:
+    return (
+        f"文件过大（{filesizeformat(size)}），"
+        f"请上传不超过 {filesizeformat(MAX_UPLOAD_BYTES)} 的 Word 文档。"
+    )
 
 
 def check_package(data: bytes) -> None:

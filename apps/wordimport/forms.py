@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from apps.issues.models import Issue
-from apps.wordimport.checks import MAX_UPLOAD_BYTES, ImportRefused, check_upload
+from apps.wordimport.checks import MAX_UPLOAD_BYTES, ImportRefused, check_upload, too_large
 from apps.wordimport.parsing import ParsedIssue, parse_docx
 from apps.wordimport.plan import Choice, PlanRefused, plan_articles
 
@@ -30,7 +30,8 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        # One byte more than allowed is enough to refuse a file as too large.
+        if upload.size > MAX_UPLOAD_BYTES:  # refused without reading it
+            raise forms.ValidationError(too_large(upload.size), code="refused")
         data = upload.read(MAX_UPLOAD_BYTES + 1)
         try:
             check_upload(upload.name, data)

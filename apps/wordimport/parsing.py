@@ -227,8 +227,9 @@ class _Grouper:
         article = self.article
         warnings = article.warnings if article else self.issue.warnings
         for index in broken:
-            image = self.images[index]
-            warnings.append(f"第 {image.number} 张图片未导入：{image.error}")
+            image = self.images[index] if index < len(self.images) else None
+            reason = image.error if image else "无法读取该图片。"
+            warnings.append(f"第 {index + 1} 张图片未导入：{reason}")
         if cleaned is None:
             return
         if article is not None:

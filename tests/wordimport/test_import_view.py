@@ -13,7 +13,7 @@ from django.utils import timezone
 from apps.articles.models import Article, Industry, Section
 from apps.issues.models import Issue
 from apps.uploads.models import ImageUse
-from apps.wordimport import checks, storage
+from apps.wordimport import checks, forms, storage
 from tests.factories import IssueFactory, StaffFactory
 from tests.wordimport.documents import (
     DOCX,
@@ -179,6 +179,17 @@ def test_merging_the_first_article_is_refused(editor_client, sample_docx):
     assert Issue.objects.count() == Article.objects.count() == 0
 
 
+def test_drop_and_merge_of_the_same_article_is_refused(editor_client, sample_docx):
+    url = preview_url(upload(editor_client, sample_docx))
+    data = confirm_data(editor_client, url, year="2023", number="12", drop_1="on", merge_1="on")
+
+    response = editor_client.post(URL, data)
+
+    assert response.status_code == 200
+    assert "不能同时“删除”和“并入上一篇”" in response.content.decode()
+    assert Issue.objects.count() == 0
+
+
 def test_dropping_everything_is_refused(editor_client, sample_docx):
     url = preview_url(upload(editor_client, sample_docx))
     drops = {f"drop_{index}": "on" for index in range(4)}
@@ -243,6 +254,7 @@ def test_year_and_number_are_checked(editor_client, sample_docx, year, number, m
         {"section_0": "abc"},
         {"industries_0": ["999999"]},
         {"industries_0": ["99999999999999999999"]},
+        {"section_0": None, "industries_1": None},  # fields left out
         {"drop_99": "on", "merge_42": "on", "section_77": "1"},  # articles that do not exist
     ],
 )
@@ -323,6 +335,16 @@ def test_bad_files_are_refused_on_the_upload_page(editor_client, name, data, mes
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not (media_root / storage.FOLDER).exists()
+
+
+def test_a_file_over_the_limit_is_refused_unread(editor_client, monkeypatch, sample_docx):
+    monkeypatch.setattr(forms, "MAX_UPLOAD_BYTES", 1000)
+    monkeypatch.setattr(checks, "MAX_UPLOAD_BYTES", 1000)
+
+    response = upload(editor_client, sample_docx)
+
+    assert response.status_code == 200
+    assert "文件过大" in response.content.decode()
 
 
 def test_an_upload_without_a_file(editor_client):
