@@ -38,7 +38,9 @@ def mark_live() -> list[int]:
 def _claim(pk) -> bool:
     with transaction.atomic():
         now = timezone.now()
-        if not Issue.objects.filter(pk=pk, went_live_at__isnull=True).update(went_live_at=now):
+        # Still live: it may have been withdrawn since the list of due issues was read.
+        claim = Issue.objects.live().filter(pk=pk, went_live_at__isnull=True)
+        if not claim.update(went_live_at=now):
             return False
         issue = Issue.objects.get(pk=pk)
         if issue.total_number is None:

@@ -8,15 +8,19 @@ one transaction, and never trips the one-position-per-section rule while article
 
 import json
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from apps.articles.models import Article, IssueSection, Section
+from apps.core.ids import parse_id
 from apps.issues.models import Issue
 from apps.search.indexing import refresh_on_commit
 from apps.workflow.roles import may_edit
 
-# Articles on the move wait at positions no arrangement uses, so that no two ever share one.
-PARKING = 30_000
+# Articles on the move wait at positions above every position in the issue, so that no two
+# ever share one; positions are small numbers (PositiveSmallIntegerField).
+HIGHEST_POSITION = 32_767
+# A layout is a few hundred numbers; anything much longer is not one.
+MAX_LAYOUT_LENGTH = 100_000
 
 
 class ArrangeRefused(Exception):
@@ -51,12 +55,23 @@ def fingerprint(ids) -> str:
 
 def parse(text) -> list[tuple[int, list[int]]]:
     """A layout sent by the page (JSON), or ArrangeRefused when it is not one."""
+    refused = ArrangeRefused("编排数据无法识别，请刷新页面后重试。")
+    if len(text or "") > MAX_LAYOUT_LENGTH:
+        raise refused
     try:
         data = json.loads(text)
-        layout = [(int(section), [int(pk) for pk in articles]) for section, articles in data]
-    except (TypeError, ValueError, OverflowError) as error:
-        raise ArrangeRefused("编排数据无法识别，请刷新页面后重试。") from error
+        layout = [(_id(section), [_id(pk) for pk in articles]) for section, articles in data]
+    except (TypeError, ValueError, OverflowError, RecursionError) as error:
+        raise refused from error
     return layout
+
+
+def _id(value) -> int:
+    """A database id, as JSON gives it (a number, or the page's string of ASCII digits)."""
+    pk = parse_id(str(value)) if isinstance(value, int | str) else None
+    if pk is None:
+        raise ValueError(value)
+    return pk
 
 
 # --- The changes a button asks for, each giving a new layout --------------------------------
@@ -66,10 +81,9 @@ def moved(ids, action, target_section=None) -> list[tuple[int, list[int]]]:
     """The layout after `action` ("up:<article>", "down:<article>", "to:<article>",
     "section-up:<section>", "section-down:<section>"); `target_section` for "to"."""
     kind, _, value = action.partition(":")
-    try:
-        pk = int(value)
-    except ValueError as error:
-        raise ArrangeRefused("无法识别的编排操作。") from error
+    pk = parse_id(value)
+    if pk is None:
+        raise ArrangeRefused("无法识别的编排操作。")
     layout = [(section, list(articles)) for section, articles in ids]
     if kind in ("up", "down"):
         for _, articles in layout:
@@ -111,42 +125,53 @@ def arrange(issue, layout, *, base, by) -> int:
     showed. Returns how many articles moved."""
     if not may_edit(by, issue):
         raise ArrangeRefused("您不能调整这一期的编排。")
-    with transaction.atomic():
-        Issue.objects.select_for_update().get(pk=issue.pk)
-        if fingerprint(as_ids(current_layout(issue))) != base:
-            raise ArrangeRefused(
-                "在您打开此页面之后，本期的编排已被修改（或增删了文章）。"
-                "下面是最新的编排，请在此基础上重新调整。"
-            )
-        articles = {a.pk: a for a in Article.objects.select_for_update().filter(issue=issue)}
-        placed = [pk for _, pks in layout for pk in pks]
-        if sorted(placed) != sorted(articles) or len(set(placed)) != len(placed):
-            raise ArrangeRefused("编排数据不完整，请刷新页面后重试。")
-        sections = [section for section, _ in layout]
-        known = set(Section.objects.filter(pk__in=sections).values_list("pk", flat=True))
-        if len(set(sections)) != len(sections) or set(sections) != known:
-            raise ArrangeRefused("编排中的栏目不存在，请刷新页面后重试。")
+    try:
+        with transaction.atomic():
+            return _arrange(issue, layout, base=base, by=by)
+    except IntegrityError as error:  # an article form saved a position in between
+        raise ArrangeRefused("保存编排时与其他修改冲突，请刷新页面后重试。") from error
 
-        targets = {
-            pk: (section, position)
-            for section, pks in layout
-            for position, pk in enumerate(pks, start=1)
-        }
-        moving = [a for pk, a in articles.items() if targets[pk] != (a.section_id, a.position)]
-        # First out of the way, then into place: a swap never meets itself half-way.
-        for parking, article in enumerate(moving, start=PARKING):
-            Article.objects.filter(pk=article.pk).update(position=parking)
-        for article in moving:
-            article.section_id, article.position = targets[article.pk]
-            article.updated_by = by
-            article._history_user = by
-            article._change_reason = "调整编排"
-            article.save(update_fields=["section", "position", "updated_by"])
 
-        IssueSection.objects.filter(issue=issue).delete()
-        IssueSection.objects.bulk_create(
-            IssueSection(issue=issue, section_id=section, order=order)
-            for order, section in enumerate(sections, start=1)
+def _arrange(issue, layout, *, base, by) -> int:
+    Issue.objects.select_for_update().get(pk=issue.pk)
+    # Locked before they are compared: an article form cannot move one in between.
+    articles = {a.pk: a for a in Article.objects.select_for_update().filter(issue=issue)}
+    if fingerprint(as_ids(current_layout(issue))) != base:
+        raise ArrangeRefused(
+            "在您打开此页面之后，本期的编排已被修改（或增删了文章）。"
+            "下面是最新的编排，请在此基础上重新调整。"
         )
-        refresh_on_commit(article.pk for article in moving)
+    placed = [pk for _, pks in layout for pk in pks]
+    if sorted(placed) != sorted(articles) or len(set(placed)) != len(placed):
+        raise ArrangeRefused("编排数据不完整，请刷新页面后重试。")
+    sections = [section for section, _ in layout]
+    known = set(Section.objects.filter(pk__in=sections).values_list("pk", flat=True))
+    if len(set(sections)) != len(sections) or set(sections) != known:
+        raise ArrangeRefused("编排中的栏目不存在，请刷新页面后重试。")
+
+    targets = {
+        pk: (section, position)
+        for section, pks in layout
+        for position, pk in enumerate(pks, start=1)
+    }
+    moving = [a for pk, a in articles.items() if targets[pk] != (a.section_id, a.position)]
+    # First out of the way, then into place: a swap never meets itself half-way.
+    parking = max((a.position for a in articles.values()), default=0) + 1
+    if parking + len(moving) > HIGHEST_POSITION:
+        raise ArrangeRefused("本期文章的序号过大，请先在文章中把序号改小后再调整编排。")
+    for place, article in enumerate(moving, start=parking):
+        Article.objects.filter(pk=article.pk).update(position=place)
+    for article in moving:
+        article.section_id, article.position = targets[article.pk]
+        article.updated_by = by
+        article._history_user = by
+        article._change_reason = "调整编排"
+        article.save(update_fields=["section", "position", "updated_by"])
+
+    IssueSection.objects.filter(issue=issue).delete()
+    IssueSection.objects.bulk_create(
+        IssueSection(issue=issue, section_id=section, order=order)
+        for order, section in enumerate(sections, start=1)
+    )
+    refresh_on_commit(article.pk for article in moving)
     return len(moving)

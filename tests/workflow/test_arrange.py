@@ -161,3 +161,20 @@ def test_the_add_form_proposes_the_next_number(client, reviewer):
     assert f'name="year" value="{year}"' in html
     assert 'name="number" value="5"' in html
     assert "下一个总期号为 1" in html
+
+
+def test_high_positions_deep_nesting_and_huge_ids_are_refused_kindly(client, editor):
+    issue, made = issue_with_articles(editor)
+    Article.objects.filter(pk=made["甲"].pk).update(position=32766)
+    Article.objects.filter(pk=made["乙"].pk).update(position=32767)
+    client.force_login(editor)
+    result = post(client, issue, base=base_of(page(client, issue)), action=f"up:{made['丙'].pk}")
+    assert "序号过大" in result
+    fresh = base_of(page(client, issue))
+    for layout in (
+        "[" * 50_000,
+        "[[99999999999999999999999999, []]]",
+        '[["٣", []]]',
+        "1" * 200_000,
+    ):
+        assert "编排数据无法识别" in post(client, issue, base=fresh, action="save", layout=layout)

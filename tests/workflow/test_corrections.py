@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from apps.articles.models import Article, Correction
 from apps.issues.models import Issue
+from apps.notifications.live import mark_live
 from apps.workflow import steps
 from tests.factories import ArticleFactory, IssueFactory, SubscriberFactory
 
@@ -19,6 +20,7 @@ def published_article(reviewer):
         issue=issue, status=Article.Status.APPROVED, title="产值报告", body="<p>产值增长12%。</p>"
     )
     steps.publish_issue(issue, by=reviewer)
+    mark_live()  # as after the publishing request's commit: readers have it now
     return Article.objects.get(pk=article.pk)
 
 
@@ -97,3 +99,35 @@ def test_drafts_are_changed_without_a_note(client, editor):
     url, data = form_data(client, article, title="新标题")
     assert client.post(url, data).status_code == 302
     assert not Correction.objects.exists()
+
+
+def test_a_scheduled_issue_is_not_out_yet_and_a_withdrawn_one_was(client, reviewer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    issue = IssueFactory(status=Issue.Status.REVIEW)
+    article = ArticleFactory(issue=issue, status=Article.Status.APPROVED)
+    steps.schedule_issue(issue, by=reviewer, at=timezone.now() + timedelta(days=1))
+    client.force_login(reviewer)
+    url, data = form_data(client, Article.objects.get(pk=article.pk), title="改过的标题")
+    data.pop("correction_note", None)
+    assert client.post(url, data).status_code == 302  # readers have not had it: no note
+    assert not Correction.objects.exists()
+
+    live = published_article(reviewer)
+    issue = live.issue
+    steps.withdraw_issue(issue, by=reviewer, comment="数据有误")
+    steps.reopen_issue(issue, by=reviewer)
+    url, data = form_data(client, Article.objects.get(pk=live.pk), title="修订后的标题")
+    data.pop("correction_note", None)
+    assert "更正说明" in client.post(url, data).content.decode()  # readers had it
+
+
+def test_a_restore_does_not_take_a_live_issues_total_number(client, reviewer):
+    article = published_article(reviewer)
+    issue = Issue.objects.get(pk=article.issue_id)
+    assert issue.total_number == 1
+    client.force_login(reviewer)
+    page = client.get(reverse("admin:issues_issue_change", args=[issue.pk])).content.decode()
+    assert 'name="total_number"' not in page  # read-only once live

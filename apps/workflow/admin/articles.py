@@ -58,11 +58,12 @@ class ArticleAdmin(WorkflowAdmin):
             Correction.objects.create(article=obj, note=note, by=request.user)
 
     def _corrects(self, request, obj):
-        """Whether saving `obj` is a correction: it is published now (a restore form shows an
-        old version, so the row is asked) and this user may change it."""
+        """Whether saving `obj` is a correction: readers have had it (its issue went live,
+        even if withdrawn since; a scheduled issue's articles are not out yet) and this user
+        may change it. The row is asked, since a restore form shows an old version."""
         return (
             obj is not None
-            and Article.objects.filter(pk=obj.pk, status=Article.Status.PUBLISHED).exists()
+            and Article.objects.filter(pk=obj.pk, issue__went_live_at__isnull=False).exists()
             and self.has_change_permission(request, obj)
         )
 

@@ -110,8 +110,11 @@ class IssueAdmin(WorkflowAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
-        # The running number is the chief editor's to set; otherwise going live assigns it.
-        return fields if is_reviewer(request.user, Issue) else (*fields, "total_number")
+        # The running number is the chief editor's to set until the issue goes live (a restore
+        # of an older version must not take it away); otherwise going live assigns it.
+        if is_reviewer(request.user, Issue) and (obj is None or obj.went_live_at is None):
+            return fields
+        return (*fields, "total_number")
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
