@@ -37,7 +37,12 @@ def print_context(request, issue, *, articles=None, mark=None) -> dict:
 
 def render_pdf(request, issue, context=None) -> bytes:
     """Render the print page to PDF with WeasyPrint; fonts come from the system (Noto CJK)."""
+    from PIL import ImageFile
     from weasyprint import HTML  # imported here: only the PDF view needs it
+
+    # Importing WeasyPrint tells Pillow to accept truncated images, for the whole process.
+    # Uploads must stay strict (apps.core.images); our PDFs hold only images we re-encoded.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
 
     context = context if context is not None else print_context(request, issue)
     html = render_to_string("issues/issue_print.html", context, request)
