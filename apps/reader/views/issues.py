@@ -11,7 +11,8 @@ from apps.issues.models import Issue
 from apps.reader.filters import ArchiveFilter
 from apps.reader.mixins import SubscriberRequiredMixin
 from apps.reader.page_cache import CachedPageMixin
-from apps.reader.printing import print_context, render_pdf
+from apps.reader.pdf_cache import issue_pdf
+from apps.reader.printing import print_context, reader_mark
 
 FOLLOWED_LIMIT = 10
 
@@ -116,16 +117,22 @@ class IssuePrintView(VisibleIssueMixin, View):
 
     def get(self, request, year, number):
         issue = self.visible_issue()
-        context = {**print_context(request, issue), "cover_size": cover_size(issue)}
-        return render(request, "issues/issue_print.html", context)
+        context = print_context(request, issue, mark=reader_mark(request.user))
+        return render(
+            request, "issues/issue_print.html", {**context, "cover_size": cover_size(issue)}
+        )
 
 
 class IssuePdfView(VisibleIssueMixin, View):
-    """The print layout as a PDF file to download."""
+    """The print layout as a PDF file to download, marked with the reader's name on every page.
+
+    Access first (404 for an issue the reader may not read), then the document of the reader's
+    audience from the cache (apps.reader.pdf_cache).
+    """
 
     def get(self, request, year, number):
         issue = self.visible_issue()
-        response = HttpResponse(render_pdf(request, issue), content_type="application/pdf")
+        response = HttpResponse(issue_pdf(request, issue), content_type="application/pdf")
         filename = f"{issue.year}年第{issue.number}期.pdf"
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
         response["Cache-Control"] = "private, no-store"

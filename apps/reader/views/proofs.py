@@ -12,7 +12,7 @@ from django.views import View
 from apps.accounts.access import Audience
 from apps.articles.models import Article
 from apps.issues.models import Issue
-from apps.reader.printing import print_context, render_pdf
+from apps.reader.printing import print_context, render_pdf, stamp
 from apps.reader.views.issues import cover_size
 from apps.workflow.roles import visible_to_staff
 
@@ -45,9 +45,14 @@ class IssueProofPrintView(ProofMixin, View):
 
 
 class IssueProofPdfView(ProofMixin, View):
+    """Rendered afresh every time (proofs change often), stamped like a reader's copy."""
+
     def get(self, request, pk):
         issue, context = self.proof(request, pk)
-        response = HttpResponse(render_pdf(request, issue, context), content_type="application/pdf")
+        document = render_pdf(request, issue, {**context, "reader_mark": ""})
+        response = HttpResponse(
+            stamp(document, context["reader_mark"]), content_type="application/pdf"
+        )
         filename = f"{issue.year}年第{issue.number}期-校样.pdf"
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
         response["Cache-Control"] = "private, no-store"
