@@ -1,11 +1,21 @@
 """The two backends' full-text SQL, behind one lookup and one expression.
 
-SQLite: an FTS5 table queried with MATCH and ranked by its bm25 `rank`. PostgreSQL: a
-GIN-indexed tsvector queried with @@ and ranked with ts_rank_cd. Callers only write
-`search_document__title__matches=terms` and `Relevance(terms)`.
+Each document has two indexed forms (apps/search/segmenter.py): its words, which rank, and its
+bigram stream, which finds any substring of two characters or more. A query group matches
+when all its words occur or all its phrases occur; exclusions are phrases that must not.
+
+SQLite: one FTS5 table; the query is a single MATCH expression with column filters, ranked by
+bm25 (`rank`). PostgreSQL: two GIN-indexed tsvectors (`document`, `grams`) queried with @@ and
+phrase operators (<->), ranked with ts_rank_cd. Callers only write
+`search_document__title__matches=query` and `Relevance(query)`.
 """
 
 from django.db.models import F, FloatField, Func, Lookup, TextField
+
+WORD_COLUMNS = "{title content}"
+GRAM_COLUMNS = "{gram_title gram_content}"
+# Bigram hits add to the word ranking on PostgreSQL, at half weight: words say more.
+GRAM_WEIGHT = 0.5
 
 
 class FullTextField(TextField):
@@ -14,7 +24,7 @@ class FullTextField(TextField):
 
 @FullTextField.register_lookup
 class MatchesAll(Lookup):
-    """`search_document__title__matches=[terms]`: the document contains every term."""
+    """`search_document__title__matches=query`: the document answers a parsed Query."""
 
     lookup_name = "matches"
 
@@ -22,11 +32,23 @@ class MatchesAll(Lookup):
         # FTS5 matches against its hidden column named like the table, whatever the alias.
         table = compiler.quote_name_unless_alias(self.lhs.alias)
         hidden = connection.ops.quote_name(self.lhs.target.model._meta.db_table)
-        return f"{table}.{hidden} MATCH %s", [_fts5_query(self.rhs)]
+        return f"{table}.{hidden} MATCH %s", [fts5_query(self.rhs)]
 
     def as_postgresql(self, compiler, connection):
         table = compiler.quote_name_unless_alias(self.lhs.alias)
-        return f"{table}.document @@ to_tsquery('simple', %s)", [_tsquery(self.rhs)]
+        clauses, params = [], []
+        for group in self.rhs.groups:
+            branches = [f"{table}.grams @@ to_tsquery('simple', %s)"]
+            params_group = [_ts_phrases(group.phrases)]
+            if group.words:
+                branches.append(f"{table}.document @@ to_tsquery('simple', %s)")
+                params_group.append(_ts_words(group.words, "&"))
+            clauses.append("(" + " OR ".join(branches) + ")")
+            params += params_group
+        for group in self.rhs.excluded:
+            clauses.append(f"NOT ({table}.grams @@ to_tsquery('simple', %s))")
+            params.append(_ts_phrases(group.phrases))
+        return "(" + " AND ".join(clauses) + ")", params
 
     def get_db_prep_lookup(self, value, connection):
         return ("%s", [value])
@@ -40,9 +62,9 @@ class Relevance(Func):
 
     output_field = FloatField()
 
-    def __init__(self, terms):
+    def __init__(self, query):
         super().__init__(F("search_document__title"))
-        self.terms = terms
+        self.query = query
 
     def as_sqlite(self, compiler, connection, **extra):
         table = compiler.quote_name_unless_alias(self.source_expressions[0].alias)
@@ -50,14 +72,56 @@ class Relevance(Func):
 
     def as_postgresql(self, compiler, connection, **extra):
         table = compiler.quote_name_unless_alias(self.source_expressions[0].alias)
-        sql = f"ts_rank_cd({table}.document, to_tsquery('simple', %s))"
-        return sql, [_tsquery(self.terms)]
+        phrases = [p for group in self.query.groups for p in group.phrases]
+        sql = f"{GRAM_WEIGHT} * ts_rank_cd({table}.grams, to_tsquery('simple', %s))"
+        params = [" | ".join(f"({_ts_phrase(p)})" for p in phrases)]
+        if self.query.words:
+            sql += f" + ts_rank_cd({table}.document, to_tsquery('simple', %s))"
+            params.append(_ts_words(self.query.words, "|"))
+        return f"({sql})", params
 
 
-def _fts5_query(terms):
-    # Each term is a quoted string: FTS5 operators and punctuation in it stay literal.
-    return " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+def fts5_query(query) -> str:
+    """Return the FTS5 MATCH expression for a parsed Query (every token a quoted string)."""
+    groups = []
+    for group in query.groups:
+        branches = [f"{GRAM_COLUMNS} : ({_fts5_phrases(group.phrases)})"]
+        if group.words:
+            words = " AND ".join(_fts5_string(w) for w in group.words)
+            branches.append(f"{WORD_COLUMNS} : ({words})")
+        groups.append("(" + " OR ".join(branches) + ")")
+    expression = "(" + " AND ".join(groups) + ")"
+    if query.excluded:
+        excluded = " OR ".join(f"({_fts5_phrases(g.phrases)})" for g in query.excluded)
+        expression += f" NOT ({GRAM_COLUMNS} : ({excluded}))"
+    return expression
 
 
-def _tsquery(terms):
-    return " & ".join("'" + term.replace("\\", "").replace("'", "''") + "'" for term in terms)
+def _fts5_phrases(phrases):
+    return " AND ".join(
+        " + ".join(_fts5_string(t) for t in p.tokens) + (" *" if p.prefix else "") for p in phrases
+    )
+
+
+def _fts5_string(token):
+    # A quoted string: FTS5 operators and punctuation in it stay literal.
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _ts_phrases(phrases):
+    return " & ".join(f"({_ts_phrase(p)})" for p in phrases)
+
+
+def _ts_phrase(phrase):
+    tokens = [_ts_string(t) for t in phrase.tokens]
+    if phrase.prefix:
+        tokens[-1] += ":*"
+    return " <-> ".join(tokens)
+
+
+def _ts_words(words, operator):
+    return f" {operator} ".join(_ts_string(w) for w in words)
+
+
+def _ts_string(term):
+    return "'" + term.replace("\\", "").replace("'", "''") + "'"

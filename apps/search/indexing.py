@@ -5,7 +5,7 @@ from django.utils.html import strip_tags
 
 from apps.articles.models import Article
 from apps.search.models import SearchDocument
-from apps.search.segmenter import index_terms
+from apps.search.segmenter import index_grams, index_terms
 
 BATCH = 500
 
@@ -49,5 +49,9 @@ def _document(article):
     title = " ".join([article.title, article.subtitle])
     content = " ".join([article.summary, article.source, article.author, strip_tags(article.body)])
     return SearchDocument(
-        article_id=article.pk, title=index_terms(title), content=index_terms(content)
+        article_id=article.pk,
+        title=index_terms(title),
+        content=index_terms(content),
+        gram_title=index_grams(title),
+        gram_content=index_grams(content),
     )

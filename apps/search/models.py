@@ -5,11 +5,11 @@ from apps.search.fulltext import FullTextField
 
 
 class SearchDocument(models.Model):
-    """One published article's segmented text, in the backend's full-text table `search_fts`.
+    """One published article's segmented text and bigrams, in the full-text table `search_fts`.
 
-    The table is created by the migration per database: an FTS5 virtual table on SQLite, a
-    table with a generated, GIN-indexed tsvector on PostgreSQL. Both keep the article id in
-    `rowid`, so Django can join it to articles.
+    The table is created by the migrations per database (0001, 0004): an FTS5 virtual table on
+    SQLite, a table with two generated, GIN-indexed tsvectors on PostgreSQL. Both keep the
+    article id in `rowid`, so Django can join it to articles.
     """
 
     article = models.OneToOneField(
@@ -22,6 +22,9 @@ class SearchDocument(models.Model):
     )
     title = FullTextField()
     content = FullTextField()
+    # The same text as character bigrams (segmenter.index_grams), for substring matching.
+    gram_title = FullTextField(default="")
+    gram_content = FullTextField(default="")
 
     class Meta:
         # Managed, so that a flush (tests) empties it with the articles it references; its

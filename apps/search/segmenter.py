@@ -1,4 +1,9 @@
-"""Chinese word segmentation (rjieba: jieba's dictionary and results, in Rust)."""
+"""Chinese text for the index and for queries: words (rjieba) and character bigrams.
+
+Words rank the results; bigrams find any part of a word. The bigram stream of a text keeps
+its order (one token per position), so a run of adjacent bigrams is a substring of the text:
+新材料 indexes as 新材 材料, and the phrase 新材 is found inside it.
+"""
 
 import re
 
@@ -6,6 +11,9 @@ import rjieba
 
 # A token is kept when it holds at least one letter, digit or CJK character.
 MEANINGFUL = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
+# Runs of CJK characters, or of Latin letters and digits; anything else separates runs.
+RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def index_terms(text: str) -> str:
@@ -20,6 +28,42 @@ def query_terms(text: str) -> list[str]:
         if term not in seen:
             seen.append(term)
     return seen
+
+
+def index_grams(text: str) -> str:
+    """Return the text's bigram stream: each CJK run as its bigrams, each Latin run whole.
+
+    A CJK run of one character stays as that character, so that positions stay adjacent.
+    """
+    tokens = []
+    for run in RUN.findall((text or "").lower()):
+        tokens.extend(_bigrams(run) if CJK.match(run) else [run])
+    return " ".join(tokens)
+
+
+def query_phrases(text: str) -> list[list[str]]:
+    """Return the bigram phrases that must occur for `text` to occur as a substring.
+
+    A single CJK character has no bigram: it splits the phrase, and a query made only of
+    single characters has no phrase at all (the caller asks for two characters).
+    """
+    phrases, current = [], []
+    for run in RUN.findall((text or "").lower()):
+        if CJK.match(run) and len(run) == 1:
+            if current:
+                phrases.append(current)
+            current = []
+            continue
+        current.extend(_bigrams(run) if CJK.match(run) else [run])
+    if current:
+        phrases.append(current)
+    return phrases
+
+
+def _bigrams(run):
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
 def _clean(tokens):

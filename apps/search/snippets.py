@@ -1,4 +1,4 @@
-"""A short excerpt of an article around the searched words, with the words marked."""
+"""A short excerpt of a text around the searched words, with the words marked."""
 
 import re
 
@@ -8,23 +8,29 @@ from django.utils.safestring import mark_safe
 WIDTH = 80
 
 
-def snippet(article, terms) -> str:
-    """Return safe HTML: about WIDTH characters of the text, terms wrapped in <mark>."""
-    text = " ".join(strip_tags(f"{article.summary} {article.body}").split())
+def snippet(html, marks) -> str:
+    """Return safe HTML: about WIDTH characters of the text, the marks wrapped in <mark>."""
+    text = " ".join(strip_tags(html).split())
     lowered = text.lower()
-    positions = [lowered.find(term) for term in terms if term and lowered.find(term) >= 0]
+    positions = [lowered.find(m) for m in marks if m and lowered.find(m) >= 0]
     start = max(min(positions) - WIDTH // 4, 0) if positions else 0
     excerpt = text[start : start + WIDTH]
     prefix = "…" if start > 0 else ""
     suffix = "…" if start + WIDTH < len(text) else ""
-    return mark_safe(prefix + highlight(excerpt, terms) + suffix)  # noqa: S308 - escaped below
+    return mark_safe(prefix + highlight(excerpt, marks) + suffix)  # noqa: S308 - escaped below
 
 
-def highlight(text, terms) -> str:
-    """Escape `text` and wrap every occurrence of the terms in <mark>."""
-    if not terms:
+def highlighted(text, marks) -> str:
+    """Return safe HTML: `text` escaped, with the marks wrapped in <mark> (titles)."""
+    return mark_safe(highlight(text, marks))  # noqa: S308 - highlight escapes every part
+
+
+def highlight(text, marks) -> str:
+    """Escape `text` and wrap every occurrence of the marks in <mark>."""
+    marks = [m for m in marks if m]
+    if not marks:
         return escape(text)
-    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.I)
+    pattern = re.compile("|".join(re.escape(m) for m in sorted(marks, key=len, reverse=True)), re.I)
     parts, last = [], 0
     for match in pattern.finditer(text):
         parts.append(escape(text[last : match.start()]))

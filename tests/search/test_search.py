@@ -175,22 +175,24 @@ def test_rebuild_command(sample):
     assert "已重建检索索引：5 篇文章" in output.getvalue()
 
 
-def test_broad_queries_rank_the_newest_matches(client, enterprise, monkeypatch):
-    from apps.search import engine
-
-    monkeypatch.setattr(engine, "CANDIDATES", 2)
-    monkeypatch.setattr("apps.reader.views.search.CANDIDATES", 2)
-    for number, title in [(1, "旧：氢能"), (2, "中：氢能"), (3, "新：氢能氢能")]:
-        article = ArticleFactory(issue=IssueFactory(visible=True, number=number), title=title)
-        article.status = Article.Status.PUBLISHED
-        article.save()
-        article.issue.published_at = article.issue.published_at.replace(day=number)
-        article.issue.save()
+def test_broad_queries_rank_every_match(client, enterprise):
+    # Formerly only the newest 200 matches were ranked; now every match is, in the database:
+    # the oldest article, with the word in its title, comes first among 25 newer ones.
+    old = ArticleFactory(issue=IssueFactory(visible=True, number=1), title="氢能产业报告")
+    old.issue.published_at = old.issue.published_at.replace(year=2020)
+    old.issue.save()
+    issue = IssueFactory(visible=True, number=2)
+    for index in range(25):
+        ArticleFactory(issue=issue, position=index + 1, title=f"动态{index}", body="<p>氢能</p>")
+    Article.objects.update(status=Article.Status.PUBLISHED)
     refresh(Article.objects.values_list("pk", flat=True))
     client.force_login(enterprise)
     response = client.get(URL, {"q": "氢能"})
-    assert sorted(titles(response)) == ["中：氢能", "新：氢能氢能"]
-    assert "这里列出其中最新的 2 篇" in response.content.decode()
+    assert titles(response)[0] == "氢能产业报告"
+    assert response.context["page_obj"].total == 26
+    assert "共找到 26 篇文章" in response.content.decode()
+    third = client.get(URL, {"q": "氢能", "page": "3"})
+    assert len(third.context["page_obj"].object_list) == 6
 
 
 @pytest.mark.parametrize("matches", [3, 30])

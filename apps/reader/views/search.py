@@ -1,18 +1,19 @@
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views import View
 
 from apps.articles.models import Article
+from apps.core.ids import parse_id
+from apps.issues.models import Issue
 from apps.reader.filters import ArticleSearchFilter
 from apps.reader.mixins import SubscriberRequiredMixin
-from apps.search.engine import CANDIDATES, clean_query, in_order, search
-from apps.search.snippets import snippet
+from apps.search.engine import clean_query, matching_issues, parse, search_page
+from apps.search.snippets import highlighted, snippet
 
 PER_PAGE = 10
 
 
 class SearchView(SubscriberRequiredMixin, View):
-    """Chinese full-text search over the articles the reader may see, with filters."""
+    """Chinese full-text search over the articles and editor's notes the reader may see."""
 
     def get(self, request):
         text, notice = clean_query(request.GET.get("q", ""))
@@ -20,18 +21,37 @@ class SearchView(SubscriberRequiredMixin, View):
         filters = ArticleSearchFilter(request.GET, queryset=visible)
         context = {"q": text, "notice": notice, "filters": filters, "page_obj": None}
         if text and filters.is_valid():
-            ranked, terms = search(filters.qs, text)
-            if not terms:
-                context["notice"] = "请输入要搜索的文字，例如：科技创新。"
+            query = parse(text)
+            if not query:
+                context["notice"] = query.notice
             else:
-                page = Paginator(ranked, PER_PAGE).get_page(request.GET.get("page"))
-                page.object_list = in_order(page.object_list)
+                context["notice"] = notice or query.notice
+                number = parse_id(request.GET.get("page")) or 1
+                page = search_page(filters.qs, query, number=number, per_page=PER_PAGE)
+                marks = query.marks
                 for article in page:
-                    article.snippet = snippet(article, terms)
-                if page.paginator.count >= CANDIDATES:
-                    context["notice"] = (
-                        f"找到的文章较多，这里列出其中最新的 {CANDIDATES} 篇，按相关度排列；"
-                        "加上产业、栏目或日期筛选可以缩小范围。"
-                    )
-                context.update(page_obj=page, terms=terms)
+                    article.marked_title = highlighted(article.title, marks)
+                    article.snippet = snippet(f"{article.summary} {article.body}", marks)
+                issues = []
+                if page.number == 1:
+                    issues = matching_issues(self.issues(request.user, filters), query)
+                for issue in issues:
+                    issue.marked_title = highlighted(str(issue), marks)
+                    issue.snippet = snippet(f"{issue.title} {issue.editor_note}", marks)
+                context.update(page_obj=page, issues=issues, marks=marks)
         return render(request, "search/results.html", context)
+
+    @staticmethod
+    def issues(user, filters):
+        """The issues whose editor's notes this search may show, under the same filters."""
+        data = filters.form.cleaned_data
+        if data.get("industry") or data.get("section"):
+            return Issue.objects.none()  # a note belongs to no industry or section
+        issues = Issue.objects.visible_to(user)
+        if data.get("year"):
+            issues = issues.filter(year=data["year"])
+        if data.get("published_after"):
+            issues = issues.filter(published_at__date__gte=data["published_after"])
+        if data.get("published_before"):
+            issues = issues.filter(published_at__date__lte=data["published_before"])
+        return issues
