@@ -28,7 +28,7 @@ class CachedPage(NamedTuple):
     # Stored as a plain tuple, which any release of the code can unpickle; one left by an
     # earlier release fails `_usable` and is rendered again, instead of failing the request.
     revision: int
-    issue_id: int
+    issue_id: int | None  # None: the page is no reading of an issue (a list)
     article_id: int | None
     content: bytes
 
@@ -41,11 +41,16 @@ class CachedPageMixin:
     """Serve a reader page from the cache; see the module's docstring for the guarantee.
 
     Only pages that look the same for every reader of an audience use it (no per-user parts;
-    flashed messages wait for the next page). Subclasses name the page (`page_id()`) and say
+    flashed messages wait for the next page). Subclasses name the page (`page_id()`, with
+    whatever of the query string changes it) and, for an issue's or an article's page, say
     which issue and article a view of it is a reading of (`reading_of()`).
     """
 
     page_kind = ""
+
+    def reading_of(self, obj):
+        """(issue id, article id) that opening this page counts as a reading of, or None."""
+        return None
 
     def get(self, request, *args, **kwargs):
         # The counter before the rows: a change committed in between makes the page stale,
@@ -63,10 +68,12 @@ class CachedPageMixin:
         else:
             response = super().get(request, *args, **kwargs)  # 404 when not visible
             response.render()
-            page = CachedPage(current, *self.reading_of(self.object), response.content)
+            reading = self.reading_of(getattr(self, "object", None)) or (None, None)
+            page = CachedPage(current, *reading, response.content)
             cache.set(key, tuple(page), timeout=TIMEOUT)
-        counted = counted_key in found
-        record_reading(request.user, page.issue_id, page.article_id, item=item, counted=counted)
+        if page.issue_id is not None:
+            counted = counted_key in found
+            record_reading(request.user, page.issue_id, page.article_id, item=item, counted=counted)
         response = HttpResponse(page.content)
         # Internal content: never kept by a shared proxy, revalidated by the browser.
         response["Cache-Control"] = "private, no-cache"

@@ -1,3 +1,4 @@
+import hashlib
 from itertools import groupby
 
 from django.db.models import Count, Q
@@ -43,10 +44,14 @@ class ArticleDetailView(SubscriberRequiredMixin, CachedPageMixin, DetailView):
         return previous, following
 
 
-class IndustryMapView(SubscriberRequiredMixin, TemplateView):
+class IndustryMapView(SubscriberRequiredMixin, CachedPageMixin, TemplateView):
     """The 6+3+3 industries with how many articles the reader may read in each."""
 
     template_name = "articles/industry_map.html"
+    page_kind = "industries"
+
+    def page_id(self):
+        return "all"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -63,12 +68,19 @@ class IndustryMapView(SubscriberRequiredMixin, TemplateView):
         return context
 
 
-class IndustryView(SubscriberRequiredMixin, ListView):
+class IndustryView(SubscriberRequiredMixin, CachedPageMixin, ListView):
     """The articles of one industry, newest first."""
 
     template_name = "articles/industry_detail.html"
     context_object_name = "articles"
     paginate_by = 20
+    page_kind = "industry"
+
+    def page_id(self):
+        # The page number is all of the query string that changes the page; digested, so that
+        # whatever a visitor types makes a valid, bounded cache key.
+        number = self.request.GET.get("page", "1")
+        return f"{self.kwargs['slug']}:{hashlib.sha256(number.encode()).hexdigest()[:16]}"
 
     def get_queryset(self):
         self.industry = get_object_or_404(
