@@ -10,12 +10,18 @@ publishes an issue in review to 2,000 e-mail subscribers; `manage.py worker` sen
 e-mail to an SMTP sink in this process. Printed: the reviewer's request time, the time until
 the sink has all 2,000 messages, e-mails per second and the worker's peak memory.
 
+The PDF: the demo's sample issue (9 pages), put into the archive under a number of its own for
+the run, downloaded one at a time by the signed-in subscribers (leaders and others): warm (its
+audience's document in the cache, the reader's mark stamped on), cold (the first download after
+an edit, which renders it again) and right after the server started; and the file's size.
+
 Everything is bounded: a few seconds per page, at most BENCH_MAIL_TIMEOUT seconds for the
 mail, loopback only; the server, the worker and the sink are stopped at the end.
-BENCH_PARTS=pages or BENCH_PARTS=mail runs one part only.
+BENCH_PARTS=pages, BENCH_PARTS=pdf or BENCH_PARTS=mail runs one part only.
 """
 
 import http.client
+import io
 import logging
 import os
 import random
@@ -45,12 +51,16 @@ CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "8")
 LIGHT_CONNECTIONS = os.environ.get("BENCH_LIGHT_CONNECTIONS", "2")
 WORKERS = os.environ.get("BENCH_WORKERS", "2")
 SESSIONS = 20
-PARTS = os.environ.get("BENCH_PARTS", "pages,mail").split(",")
+PARTS = os.environ.get("BENCH_PARTS", "pages,pdf,mail").split(",")
 MAIL_SUBSCRIBERS = 2000
 MAIL_TIMEOUT = float(os.environ.get("BENCH_MAIL_TIMEOUT", "300"))
 REQUEST_TARGET = 1.0  # seconds: the reviewer's publish request
 MAIL_USER_PREFIX = "mailbench"
 MAIL_ISSUE_TITLE = "［邮件基准］"
+PDF_ISSUE = {"year": 2099, "number": 12}  # the sample issue, under a number the archive lacks
+PDF_DOWNLOADS = int(os.environ.get("BENCH_PDF_DOWNLOADS", "40"))
+PDF_COLD = 3
+PDF_WARM_TARGET, PDF_COLD_TARGET = 0.150, 2.0  # seconds
 REVIEWER = "bench-reviewer"
 REVIEWER_PASSWORD = "bench-only-" + "r" * 20
 
@@ -569,6 +579,126 @@ def print_mail(result):
     )
 
 
+# --- The issue's PDF -----------------------------------------------------------------------------
+
+
+def create_pdf_issue():
+    """The demo's sample issue (apps/demo/sample_issue.json), published, as its own issue."""
+    import json
+
+    from django.utils.dateparse import parse_datetime
+
+    from apps.articles.models import Article, Industry, Section
+    from apps.demo.management.commands.load_demo import SAMPLE_ISSUE
+    from apps.issues.models import Issue
+
+    remove_pdf_issue()
+    data = json.loads(SAMPLE_ISSUE.read_text(encoding="utf-8"))
+    published = parse_datetime(data["issue"]["published_at"])
+    issue = Issue.objects.create(
+        **PDF_ISSUE,
+        title=data["issue"]["title"],
+        editor_note=data["issue"]["editor_note"],
+        status=Issue.Status.PUBLISHED,
+        published_at=published,
+        went_live_at=published,  # nobody is mailed it
+    )
+    sections = {section.slug: section for section in Section.objects.all()}
+    industries = {industry.slug: industry for industry in Industry.objects.all()}
+    for item in data["articles"]:
+        article = Article.objects.create(
+            issue=issue,
+            title=item["title"],
+            section=sections[item["section"]],
+            position=item["position"],
+            summary=item["summary"],
+            body=item["body"],
+            status=Article.Status.PUBLISHED,
+        )
+        article.industries.set([industries[slug] for slug in item["industries"]])
+    return issue
+
+
+def remove_pdf_issue():
+    from django.db import transaction
+
+    from apps.articles.models import Article
+    from apps.issues.models import Issue
+    from apps.search.indexing import refresh
+
+    issues = Issue.objects.filter(**PDF_ISSUE)
+    ids = list(Article.objects.filter(issue__in=issues).values_list("pk", flat=True))
+    with transaction.atomic():
+        Article.objects.filter(pk__in=ids).delete()
+        issues.delete()
+    refresh(ids)
+
+
+def download_pdf(path, session):
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{PORT}{path}", headers={"Cookie": f"sessionid={session}"}
+    )
+    started = time.monotonic()
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+        body = response.read()
+        if response.status != 200 or not body.startswith(b"%PDF"):
+            raise SystemExit(f"{path} answered {response.status} without a PDF")
+    return time.monotonic() - started, body
+
+
+def measure_pdf(sessions, issue):
+    """Sequential downloads: what one reader waits for, not a queue of them."""
+    from django.db.models import F
+
+    from apps.issues.models import Issue
+
+    path = f"/issues/{issue.year}/{issue.number}/pdf/"
+    first, body = download_pdf(path, sessions[0])  # the worker's first: imports, fonts, a render
+    for session in sessions[:8]:  # both workers have imported WeasyPrint; both audiences cached
+        download_pdf(path, session)
+    warm = [download_pdf(path, sessions[n % len(sessions)])[0] for n in range(PDF_DOWNLOADS)]
+    cold = []
+    for n in range(PDF_COLD):
+        # An edit (a no-op update is enough): the content counter moves, the cache is stale.
+        Issue.objects.filter(pk=issue.pk).update(title=F("title"))
+        cold.append(download_pdf(path, sessions[n])[0])
+    from pypdf import PdfReader
+
+    return {
+        "first": first,
+        "warm": sorted(warm),
+        "cold": cold,
+        "size": len(body),
+        "pages": len(PdfReader(io.BytesIO(body)).pages),
+    }
+
+
+def print_pdf(result):
+    warm, cold = result["warm"], result["cold"]
+    median = warm[len(warm) // 2]
+    p90 = warm[int(len(warm) * 0.9)]
+    warm_verdict = "met" if median <= PDF_WARM_TARGET else "NOT MET"
+    cold_verdict = "met" if max(cold) <= PDF_COLD_TARGET else "NOT MET"
+    print(
+        f"\nthe sample issue's PDF ({result['pages']} pages), one download at a time over "
+        f"{WORKERS} gunicorn workers, readers of both audiences"
+    )
+    print(
+        f"warm (cached, stamped with the reader's mark): median {median * 1000:.0f} ms, "
+        f"p90 {p90 * 1000:.0f} ms over {len(warm)} downloads "
+        f"(target <= {PDF_WARM_TARGET * 1000:.0f} ms: {warm_verdict})"
+    )
+    print(
+        f"cold (first download after an edit): {', '.join(f'{c:.2f}' for c in cold)} s "
+        f"(target <= {PDF_COLD_TARGET:.0f} s: {cold_verdict}); "
+        f"a worker's first PDF (imports WeasyPrint, loads the fonts): {result['first']:.2f} s"
+    )
+    print(
+        f"file size: {result['size'] / 1024:.0f} KiB; "
+        f"largest gunicorn worker RSS after the PDFs: {result['rss']:.0f} MiB"
+    )
+
+
 def measure_pages(sessions, pages, script):
     for _, path in pages:  # warm up: imports, the segmenter, caches
         for key in sessions[:4]:
@@ -609,8 +739,11 @@ def main():
     setup_django()
     ensure_archive()
     remove_mail_issue()  # left by a run that was interrupted
-    if "pages" in PARTS:
+    if "pages" in PARTS or "pdf" in PARTS:
         sessions = subscriber_sessions()
+    if "pdf" in PARTS:
+        pdf_issue = create_pdf_issue()
+    if "pages" in PARTS:
         pages = targets()
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
             script.write(LUA % ", ".join(f'"{key}"' for key in sessions))
@@ -619,6 +752,9 @@ def main():
         if "pages" in PARTS:
             rows = measure_pages(sessions, pages, script.name)
             rss = worker_rss_mib(server)
+        if "pdf" in PARTS:  # after the pages, whose workers' memory is measured without it
+            pdf = measure_pdf(sessions, pdf_issue)
+            pdf["rss"] = worker_rss_mib(server)
         if "mail" in PARTS:
             mail = publish_to_subscribers()
     finally:
@@ -626,9 +762,13 @@ def main():
         server.wait(timeout=20)
         if "pages" in PARTS:
             os.unlink(script.name)
+        if "pdf" in PARTS:
+            remove_pdf_issue()
 
     if "pages" in PARTS:
         print_pages(rows, rss)
+    if "pdf" in PARTS:
+        print_pdf(pdf)
     if "mail" in PARTS:
         print_mail(mail)
         if not mail["complete"]:

@@ -76,8 +76,8 @@ _MARK_PAGE = """<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8">
 @page {{ size: A4; margin: 0; }}
 html, body {{ margin: 0; }}
 .reader-mark {{ position: absolute; right: 20mm; bottom: 6mm; width: 72mm; max-height: 14mm;
-  overflow: hidden; text-align: right; font: 7pt/1.35 "Noto Sans CJK SC", "Source Han Sans SC",
-  sans-serif; color: #777; }}
+  overflow: hidden; text-align: right; font: 7pt/1.35 "Noto Serif CJK SC", "Source Han Serif SC",
+  serif; color: #777; }}
 </style></head><body><div class="reader-mark">{mark}</div></body></html>"""
 
 
@@ -88,16 +88,51 @@ def mark_overlay(mark: str) -> bytes:
 
 
 def stamp(pdf: bytes, mark: str) -> bytes:
-    """Return `pdf` with `mark` on every page, in the bottom margin, never over the text."""
+    """Return `pdf` with `mark` on every page, in the bottom margin, never over the text.
+
+    The overlay becomes one form XObject that every page draws after its own content: no
+    page's content is parsed or rewritten (pypdf's merge_page would, at several times the cost).
+    """
     from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 
     overlay = PdfReader(io.BytesIO(mark_overlay(mark))).pages[0]
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    form = DecodedStreamObject()
+    form.set_data(overlay.get_contents().get_data())
+    form.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): overlay.mediabox,
+            NameObject("/Resources"): overlay["/Resources"].clone(writer),
+        }
+    )
+    form_ref = writer._add_object(form)
+    # The page's own content may leave a transformation in force: draw the mark after
+    # restoring the state saved before it.
+    before = writer._add_object(_stream(b"q\n"))
+    after = writer._add_object(_stream(b"\nQ q /ReaderMark Do Q\n"))
     for page in writer.pages:
-        page.merge_page(overlay, over=True)
+        contents = page.get("/Contents")
+        contents = contents.get_object() if contents is not None else ArrayObject()
+        if not isinstance(contents, ArrayObject):
+            contents = ArrayObject([page.raw_get("/Contents")])
+        page[NameObject("/Contents")] = ArrayObject([before, *contents, after])
+        resources = page.setdefault(NameObject("/Resources"), DictionaryObject()).get_object()
+        xobjects = resources.setdefault(NameObject("/XObject"), DictionaryObject()).get_object()
+        xobjects[NameObject("/ReaderMark")] = form_ref
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _stream(data: bytes):
+    from pypdf.generic import DecodedStreamObject
+
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    return stream
 
 
 LOCAL = "http://bulletin.local/"
