@@ -339,6 +339,16 @@ PUBLICATION_PUBLISHER = env.str("PUBLICATION_PUBLISHER", default="许昌市科�
 SUBSCRIPTION_CONTACT = env.str(
     "SUBSCRIPTION_CONTACT", default="如需开通或续订，请与许昌市科学技术情报研究所联系。"
 )
+# Whom a lapsed subscriber calls or writes to: shown under that text, the phone number and the
+# address as links a phone opens in its dialler and mail app. Left empty, a line is left out.
+# Local runs show sample values, so the page can be seen whole; a deployment sets its own.
+SUBSCRIPTION_CONTACT_NAME = env.str("SUBSCRIPTION_CONTACT_NAME", default="许昌市科学技术情报研究所")
+SUBSCRIPTION_CONTACT_PHONE = env.str(
+    "SUBSCRIPTION_CONTACT_PHONE", default="0374-0000000" if DEBUG else ""
+)
+SUBSCRIPTION_CONTACT_EMAIL = env.str(
+    "SUBSCRIPTION_CONTACT_EMAIL", default="subscriptions@example.com" if DEBUG else ""
+)
 
 # --- Rich text (CKEditor 5) ------------------------------------------------------------------
 

@@ -1,9 +1,24 @@
+import re
+
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import render
 from django.utils import timezone
 
 from apps.accounts.access import may_read, subscription_of
+
+
+def contact_details():
+    """Return whom a lapsed subscriber asks, with the links a phone opens them with."""
+    phone = settings.SUBSCRIPTION_CONTACT_PHONE.strip()
+    email = settings.SUBSCRIPTION_CONTACT_EMAIL.strip()
+    return {
+        "contact_name": settings.SUBSCRIPTION_CONTACT_NAME.strip(),
+        "contact_phone": phone,
+        # A dialler wants digits (and a leading +), not the spaces and dashes people write.
+        "contact_phone_href": "tel:" + re.sub(r"[^\d+]", "", phone) if phone else "",
+        "contact_email": email,
+    }
 
 
 class SubscriberRequiredMixin(LoginRequiredMixin):
@@ -15,6 +30,7 @@ class SubscriberRequiredMixin(LoginRequiredMixin):
                 "subscription": subscription_of(request.user),
                 "today": timezone.localdate(),
                 "contact": settings.SUBSCRIPTION_CONTACT,
+                **contact_details(),
             }
             return render(request, "subscribers/cannot_read.html", context, status=403)
         return super().dispatch(request, *args, **kwargs)
