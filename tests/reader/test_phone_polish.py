@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.articles.models import Article, Industry
+from apps.issues.models import Issue
 from tests.factories import ArticleFactory, IssueFactory, StaffFactory, SubscriberFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +77,20 @@ def test_others_never_get_the_leaders_cached_page(client, issue, leader, enterpr
 def test_staff_see_the_mark_too(client, issue):
     client.force_login(StaffFactory(username="desk"))
     assert MARK in client.get(issue.get_absolute_url()).content.decode()
+
+
+def test_previews_show_the_mark_as_leaders_see_it(client, reviewer, editor):
+    issue = IssueFactory(status=Issue.Status.REVIEW, created_by=editor)
+    ArticleFactory(issue=issue, status=Article.Status.APPROVED, title="公开的文章", position=1)
+    ArticleFactory(
+        issue=issue, status=Article.Status.APPROVED, title="给领导的文章", position=2,
+        visibility=Article.Visibility.LEADERSHIP,
+    )  # fmt: skip
+    client.force_login(reviewer)
+    preview = reverse("admin:issues_issue_preview", args=[issue.pk])
+    as_leaders = client.get(preview, {"as": "leadership"}).content.decode()
+    assert as_leaders.count(MARK) == 1
+    assert MARK not in client.get(preview, {"as": "all"}).content.decode()
 
 
 @pytest.fixture
