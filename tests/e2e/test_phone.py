@@ -87,7 +87,8 @@ def _shell(database_url, code):
         capture_output=True,
         text=True,
     )
-    return result.stdout.strip().splitlines()[-1]  # after what `shell` says it imported
+    lines = result.stdout.strip().splitlines()
+    return lines[-1] if lines else ""  # the last line: `shell` may first say what it imported
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +120,7 @@ print(article.pk)
     _shell(
         database_url,
         "from django.core.cache import cache\nfrom apps.articles.models import Article\n"
-        f"Article.objects.filter(pk={pk}).delete()\ncache.clear()\nprint()",
+        f"Article.objects.filter(pk={pk}).delete()\ncache.clear()",
     )
 
 
@@ -225,8 +226,8 @@ def test_issue_page_is_light(browser, base_url, width):
     context, page = wechat_page(browser, width, storage_state=signing_in.storage_state())
     signing_in.close()
     watch = Watch(page, base_url)
-    sizes = {}
-    page.on("response", lambda response: sizes.__setitem__(response.url, response))
+    responses = {}
+    page.on("response", lambda response: responses.__setitem__(response.url, response))
     page.goto(f"{base_url}/issues/2023/12/")
     page.wait_for_load_state("load")
     cover = page.evaluate("document.querySelector('.issue-cover')?.currentSrc || ''")
@@ -242,7 +243,7 @@ def test_issue_page_is_light(browser, base_url, width):
     # transferSize is what came over the wire; the bodies say the same when it is not given.
     bodies = sum(
         len(response.body())
-        for url, response in sizes.items()
+        for url, response in responses.items()
         if url != cover and response.status == 200
     )
     print(f"issue page at {width} px: {transferred} B transferred, {bodies} B of bodies")
