@@ -1,8 +1,10 @@
+import hashlib
 from itertools import groupby
 from urllib.parse import quote
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView, TemplateView, View
 
 from apps.accounts.access import subscription_of
@@ -42,10 +44,21 @@ class VisibleIssueMixin(SubscriberRequiredMixin):
         )
 
 
-class HomeView(SubscriberRequiredMixin, TemplateView):
+class HomeView(SubscriberRequiredMixin, CachedPageMixin, TemplateView):
     """The latest issue's contents, then what is new in the industries the reader follows."""
 
     template_name = "issues/home.html"
+    page_kind = "home"
+
+    def page_id(self):
+        # Readers of an audience who follow the same industries see the same page.
+        return "followed-" + "-".join(str(industry.pk) for industry in self.followed)
+
+    @cached_property
+    def followed(self):
+        """The industries the reader follows: one query, whether the page is cached or not."""
+        subscription = subscription_of(self.request.user)
+        return list(subscription.industries.all()) if subscription else []
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -55,8 +68,7 @@ class HomeView(SubscriberRequiredMixin, TemplateView):
         context["issue"] = latest
         context["cover_size"] = cover_size(latest)
         context["articles"] = visible.filter(issue=latest).for_contents()
-        subscription = subscription_of(user)
-        followed = list(subscription.industries.all()) if subscription else []
+        followed = self.followed
         context["followed"] = followed
         context["followed_articles"] = (
             visible.filter(industries__in=followed)
@@ -69,12 +81,19 @@ class HomeView(SubscriberRequiredMixin, TemplateView):
         return context
 
 
-class IssueListView(SubscriberRequiredMixin, ListView):
+class IssueListView(SubscriberRequiredMixin, CachedPageMixin, ListView):
     """The archive, grouped by year, filtered by year and industry."""
 
     template_name = "issues/issue_list.html"
     context_object_name = "issues"
     paginate_by = 60
+    page_kind = "archive"
+
+    def page_id(self):
+        # The query string (year, industry, page) is what changes the page; digested, so that
+        # whatever a visitor types makes a valid, bounded cache key.
+        query = sorted(self.request.GET.lists())
+        return hashlib.sha256(repr(query).encode()).hexdigest()[:24]
 
     def get_queryset(self):
         visible = Issue.objects.visible_to(self.request.user).order_by("-published_at", "-pk")
