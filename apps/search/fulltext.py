@@ -27,25 +27,32 @@ class MatchesAll(Lookup):
     """`search_document__title__matches=query`: the document answers a parsed Query."""
 
     lookup_name = "matches"
+    # Where to look: FTS5 column sets on SQLite, tsvector columns on PostgreSQL.
+    fts5_columns = (WORD_COLUMNS, GRAM_COLUMNS)
+    pg_columns = ("document", "grams")
 
     def as_sqlite(self, compiler, connection):
         # FTS5 matches against its hidden column named like the table, whatever the alias.
         table = compiler.quote_name_unless_alias(self.lhs.alias)
         hidden = connection.ops.quote_name(self.lhs.target.model._meta.db_table)
-        return f"{table}.{hidden} MATCH %s", [fts5_query(self.rhs)]
+        words, grams = self.fts5_columns
+        expression = fts5_query(self.rhs, words=words, grams=grams)
+        return f"{table}.{hidden} MATCH %s", [expression]
 
     def as_postgresql(self, compiler, connection):
         table = compiler.quote_name_unless_alias(self.lhs.alias)
+        words, grams = self.pg_columns
         clauses, params = [], []
         for group in self.rhs.groups:
-            branches = [f"{table}.grams @@ to_tsquery('simple', %s)"]
+            branches = [f"{table}.{grams} @@ to_tsquery('simple', %s)"]
             params_group = [_ts_phrases(group.phrases)]
             if group.words:
-                branches.append(f"{table}.document @@ to_tsquery('simple', %s)")
+                branches.append(f"{table}.{words} @@ to_tsquery('simple', %s)")
                 params_group.append(_ts_words(group.words, "&"))
             clauses.append("(" + " OR ".join(branches) + ")")
             params += params_group
         for group in self.rhs.excluded:
+            # An exclusion looks in the whole document, wherever the query looks.
             clauses.append(f"NOT ({table}.grams @@ to_tsquery('simple', %s))")
             params.append(_ts_phrases(group.phrases))
         return "(" + " AND ".join(clauses) + ")", params
@@ -55,6 +62,19 @@ class MatchesAll(Lookup):
 
     def get_prep_lookup(self):
         return self.rhs
+
+
+@FullTextField.register_lookup
+class MatchesInTitle(MatchesAll):
+    """`search_document__title__matches_title=query`: every part of the query is in the title.
+
+    Exclusions still look in the whole document. On PostgreSQL the parts are looked up in the
+    titles' small tsvectors, so it stays cheap however many documents match.
+    """
+
+    lookup_name = "matches_title"
+    fts5_columns = ("{title}", "{gram_title}")
+    pg_columns = ("title_document", "title_grams")
 
 
 class Relevance(Func):
@@ -81,14 +101,14 @@ class Relevance(Func):
         return f"({sql})", params
 
 
-def fts5_query(query) -> str:
+def fts5_query(query, *, words=WORD_COLUMNS, grams=GRAM_COLUMNS) -> str:
     """Return the FTS5 MATCH expression for a parsed Query (every token a quoted string)."""
     groups = []
     for group in query.groups:
-        branches = [f"{GRAM_COLUMNS} : ({_fts5_phrases(group.phrases)})"]
+        branches = [f"{grams} : ({_fts5_phrases(group.phrases)})"]
         if group.words:
-            words = " AND ".join(_fts5_string(w) for w in group.words)
-            branches.append(f"{WORD_COLUMNS} : ({words})")
+            terms = " AND ".join(_fts5_string(w) for w in group.words)
+            branches.append(f"{words} : ({terms})")
         groups.append("(" + " OR ".join(branches) + ")")
     expression = "(" + " AND ".join(groups) + ")"
     if query.excluded:

@@ -195,6 +195,25 @@ def test_broad_queries_rank_every_match(client, enterprise):
     assert len(third.context["page_obj"].object_list) == 6
 
 
+def test_very_broad_queries_rank_title_matches_and_the_newest(client, enterprise, monkeypatch):
+    monkeypatch.setattr("apps.search.engine.CANDIDATES", 3)
+    monkeypatch.setattr("apps.search.engine.COUNT_LIMIT", 20)
+    old = ArticleFactory(issue=IssueFactory(visible=True, number=1), title="氢能产业报告")
+    issue = IssueFactory(visible=True, number=2)
+    for index in range(25):
+        ArticleFactory(issue=issue, position=index + 1, title=f"动态{index}", body="<p>氢能</p>")
+    Article.objects.update(status=Article.Status.PUBLISHED)
+    refresh(Article.objects.values_list("pk", flat=True))
+    client.force_login(enterprise)
+    response = client.get(URL, {"q": "氢能"})
+    # The oldest match is ranked, for its title, beside the newest three.
+    assert titles(response)[0] == old.title
+    assert response.context["page_obj"].paginator.count == 4
+    page = response.content.decode()
+    assert "共找到 20 多篇文章" in page
+    assert "找到的文章较多" in page
+
+
 @pytest.mark.parametrize("matches", [3, 30])
 def test_search_runs_a_fixed_number_of_queries(
     client, enterprise, django_assert_num_queries, matches
@@ -207,9 +226,9 @@ def test_search_runs_a_fixed_number_of_queries(
     refresh(Article.objects.values_list("pk", flat=True))
     client.force_login(enterprise)
     client.get(URL, {"q": "储能"})  # the session and the user reach the cache
-    # the counters, ranked ids, the page's articles, industries and sections for
-    # the filter form
-    with django_assert_num_queries(5):
+    # the counters, the count of matches, the ranked page with its issues and sections, the
+    # issues whose editor's notes match, industries and sections for the filter form
+    with django_assert_num_queries(6):
         response = client.get(URL, {"q": "储能"})
     assert response.context["page_obj"].paginator.count == matches
 

@@ -38,6 +38,11 @@ class SearchView(SubscriberRequiredMixin, View):
                 for issue in issues:
                     issue.marked_title = highlighted(str(issue), marks)
                     issue.snippet = snippet(f"{issue.title} {issue.editor_note}", marks)
+                if page.bounded:
+                    context["notice"] = context["notice"] or (
+                        "找到的文章较多：标题含有检索词的文章和最新的一批文章按相关度排在前面；"
+                        "加上引号、产业、栏目或日期筛选可以缩小范围。"
+                    )
                 context.update(page_obj=page, issues=issues, marks=marks)
         return render(request, "search/results.html", context)
 
