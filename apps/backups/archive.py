@@ -24,6 +24,8 @@ from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from apps.core import revisions
+
 PREFIX = "bulletin-"
 DATABASE_MEMBER = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
 
@@ -114,6 +116,8 @@ def restore(archive: Path, *, force: bool) -> dict:
         _verify(Path(work), manifest)
         _load_database(Path(work) / DATABASE_MEMBER[connection.vendor])
         _load_media(Path(work) / "media")
+    # The counters go back to the backup's values, which caches may have seen with later rows.
+    revisions.renew()
     return manifest
 
 

@@ -8,8 +8,13 @@ its copy and compares it with the current value, one indexed read, before using 
 
 Apps declare what they watch in their `ready()` (`watch(Model, Counter.CONTENT)`); the triggers
 are (re)installed after every `migrate`, so a table rebuilt by a migration gets them back.
+
+A counter starts at a random value, and a restored database is given new ones (`renew`): a
+cache outlives a database that is recreated or restored (Redis, the files of a local run), and
+must not find that database's counters at values it has seen before with other rows.
 """
 
+import secrets
 import threading
 
 from django.core.signals import request_finished, request_started
@@ -63,11 +68,32 @@ def _request_finished(**kwargs):
     _request.active, _request.values = False, None
 
 
+def renew(using="default") -> None:
+    """Give every counter a new random value (after a restore: see the module's docstring)."""
+    with connections[using].cursor() as cursor:
+        for counter in Counter:
+            cursor.execute(
+                "INSERT INTO core_revision (id, value) VALUES (%s, %s) "
+                "ON CONFLICT (id) DO UPDATE SET value = excluded.value",
+                [int(counter), _random_start()],
+            )
+
+
+def _random_start() -> int:
+    return secrets.randbelow(2**52) + 1
+
+
 def install_triggers(using="default") -> None:
-    """Create or replace the triggers of every watched table."""
+    """Create or replace the triggers of every watched table, and start counters that do not
+    exist yet at random values."""
     connection = connections[using]
     install = _postgresql_triggers if connection.vendor == "postgresql" else _sqlite_triggers
     with connection.cursor() as cursor:
+        for counter in Counter:
+            cursor.execute(
+                "INSERT INTO core_revision (id, value) VALUES (%s, %s) ON CONFLICT (id) DO NOTHING",
+                [int(counter), _random_start()],
+            )
         if connection.vendor == "postgresql":
             cursor.execute(_POSTGRESQL_FUNCTION)
         for table, (counter, ignore) in sorted(_watched.items()):

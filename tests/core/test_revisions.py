@@ -80,3 +80,20 @@ def test_installing_again_keeps_one_bump_per_change():
     before = read(Counter.CONTENT)
     Issue.objects.filter(pk=issue.pk).update(title="再装一次")
     assert read(Counter.CONTENT) == before + 1
+
+
+@pytest.mark.django_db
+def test_counters_start_at_random_values_and_a_restore_renews_them():
+    """A cache outlives a recreated or restored database: it must not meet the same values."""
+    from apps.core.models import Revision
+    from apps.core.revisions import renew
+
+    starts = []
+    for _ in range(2):
+        Revision.objects.all().delete()
+        install_triggers()  # as after `migrate` on a new database
+        starts.append(read(Counter.CONTENT))
+    assert starts[0] != starts[1] and min(starts) > 1
+    before = read(Counter.READERS)
+    renew()  # as after `restore`
+    assert read(Counter.READERS) != before
