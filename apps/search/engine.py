@@ -8,7 +8,7 @@ Python, and the work is bounded whatever the size of the archive (see CANDIDATES
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, Q, Window
+from django.db.models import Q
 
 from apps.search.fulltext import Relevance
 from apps.search.query import MAX_QUERY_LENGTH, clean_query, parse
@@ -23,7 +23,7 @@ __all__ = ["MAX_QUERY_LENGTH", "clean_query", "matching_issues", "parse", "searc
 CANDIDATES = 300
 TITLE_CANDIDATES = 300
 # Counting stops here: "1000 多篇" says enough, and counting further reads every match.
-COUNT_LIMIT = 1000
+COUNT_LIMIT = 300
 # Pages past this are not offered: nobody reads them.
 MAX_PAGE = 100
 ISSUES_SHOWN = 5
@@ -32,36 +32,35 @@ ISSUES_SHOWN = 5
 def search_page(articles, query, *, number, per_page):
     """Return the page `number` of the articles answering `query`, best first.
 
-    `articles` is a queryset the caller has already limited to what the reader may see. Two
-    queries: how many match (up to COUNT_LIMIT + 1), and the page with each result's issue and
-    section. A page past the end gives the first. `page.total` is the number of matches
+    `articles` is a queryset the caller has already limited to what the reader may see. Three
+    queries, whatever the size of the archive: the newest matches (up to COUNT_LIMIT + 1,
+    which also counts them), the title matches, and the ranked page with each result's issue
+    and section. A page past the end gives the last. `page.total` is the number of matches
     (`page.more`: there are more than that), `page.bounded` whether only part were ranked.
     """
     matching = articles.filter(search_document__title__matches=query)
+    # Newest by id: articles are made in the order issues are, and the primary key's index
+    # lets the database stop after the first matches instead of sorting them all.
+    newest = list(matching.order_by("-pk").values_list("pk", flat=True)[: COUNT_LIMIT + 1])
     in_title = articles.filter(search_document__title__matches_title=query)
-    candidates = Q(pk__in=in_title.order_by("-pk").values("pk")[:TITLE_CANDIDATES]) | Q(
-        pk__in=matching.order_by("-pk").values("pk")[:CANDIDATES]
-    )
+    titled = in_title.order_by("-pk").values_list("pk", flat=True)[:TITLE_CANDIDATES]
+    candidates = set(newest[:CANDIDATES]).union(titled)
     # FTS5 computes its rank only within a MATCH; PostgreSQL ranks the candidates as they are,
     # where matching them again would read every document.
     rankable = matching if connection.vendor == "sqlite" else articles
     ranked = (
-        rankable.filter(candidates)
+        rankable.filter(pk__in=candidates)
         .select_related("issue", "section")
-        .annotate(relevance=Relevance(query), ranked=Window(Count("pk")))
+        .annotate(relevance=Relevance(query))
         .order_by("-relevance", "-issue__published_at", "-pk")
     )
-    total = matching.order_by().values("pk")[: COUNT_LIMIT + 1].count()
-    number = min(max(number, 1), MAX_PAGE)
-    offset = (number - 1) * per_page
-    rows = list(ranked[offset : offset + per_page])
-    if not rows and number > 1:
-        number, offset = 1, 0
-        rows = list(ranked[:per_page])
-    count = rows[0].ranked if rows else 0
-    page = Paginator(_Counted(rows, min(count, MAX_PAGE * per_page)), per_page).page(number)
+    count = min(len(candidates), MAX_PAGE * per_page)
+    page = Paginator(_Counted(count), per_page).get_page(number)
+    offset = (page.number - 1) * per_page
+    page.object_list = list(ranked[offset : offset + per_page])
+    total = len(newest)
     page.total, page.more = min(total, COUNT_LIMIT), total > COUNT_LIMIT
-    page.bounded = total > count
+    page.bounded = total > len(candidates)
     return page
 
 
@@ -84,13 +83,13 @@ def matching_issues(issues, query, *, limit=ISSUES_SHOWN):
 
 
 class _Counted:
-    """One page of rows standing in for all `total` matches, for Django's Paginator."""
+    """Stands in for `count` rows, for Django's Paginator; the page is loaded separately."""
 
-    def __init__(self, rows, total):
-        self.rows, self.total = rows, total
+    def __init__(self, count):
+        self.count = count
 
     def __len__(self):
-        return self.total
+        return self.count
 
     def __getitem__(self, _):
-        return self.rows
+        return []

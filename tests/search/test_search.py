@@ -226,9 +226,10 @@ def test_search_runs_a_fixed_number_of_queries(
     refresh(Article.objects.values_list("pk", flat=True))
     client.force_login(enterprise)
     client.get(URL, {"q": "储能"})  # the session and the user reach the cache
-    # the counters, the count of matches, the ranked page with its issues and sections, the
-    # issues whose editor's notes match, industries and sections for the filter form
-    with django_assert_num_queries(6):
+    # the counters, the newest matches (which counts them), the title matches, the ranked
+    # page with its issues and sections, the issues whose editor's notes match, industries
+    # and sections for the filter form
+    with django_assert_num_queries(7):
         response = client.get(URL, {"q": "储能"})
     assert response.context["page_obj"].paginator.count == matches
 
