@@ -6,6 +6,7 @@ its order (one token per position), so a run of adjacent bigrams is a substring 
 """
 
 import re
+import unicodedata
 
 import rjieba
 
@@ -36,7 +37,7 @@ def index_grams(text: str) -> str:
     A CJK run of one character stays as that character, so that positions stay adjacent.
     """
     tokens = []
-    for run in RUN.findall((text or "").lower()):
+    for run in RUN.findall(_normal(text)):
         tokens.extend(_bigrams(run) if CJK.match(run) else [run])
     return " ".join(tokens)
 
@@ -48,7 +49,7 @@ def query_phrases(text: str) -> list[list[str]]:
     single characters has no phrase at all (the caller asks for two characters).
     """
     phrases, current = [], []
-    for run in RUN.findall((text or "").lower()):
+    for run in RUN.findall(_normal(text)):
         if CJK.match(run) and len(run) == 1:
             if current:
                 phrases.append(current)
@@ -58,6 +59,11 @@ def query_phrases(text: str) -> list[list[str]]:
     if current:
         phrases.append(current)
     return phrases
+
+
+def _normal(text):
+    # Full-width letters and digits (ＡＩ, ２０２３) are the same letters and digits.
+    return unicodedata.normalize("NFKC", text or "").lower()
 
 
 def _bigrams(run):

@@ -224,3 +224,10 @@ def test_the_parser_keeps_syntax_out_of_the_databases():
     tokens = [t for g in query.groups + query.excluded for p in g.phrases for t in p.tokens]
     assert all(t.isalnum() for t in tokens)
     assert parse("创").notice.startswith("请至少输入两个字")
+
+
+def test_full_width_letters_and_digits_are_the_same(client, enterprise):
+    publish("ＡＩ芯片出货量２０２５年翻番")
+    client.force_login(enterprise)
+    assert titles(client.get(URL, {"q": "AI芯片"})) == ["ＡＩ芯片出货量２０２５年翻番"]
+    assert titles(client.get(URL, {"q": "2025"})) == ["ＡＩ芯片出货量２０２５年翻番"]
