@@ -118,5 +118,6 @@ def test_the_back_office_relaxes_only_inline_styles_for_the_editor(client, revie
 def test_static_files_stay_publicly_cacheable(settings):
     settings.WHITENOISE_USE_FINDERS = settings.WHITENOISE_AUTOREFRESH = True
     response = Client().get("/static/css/site.css")  # a new client: WhiteNoise reads settings
+    response.close()  # as a WSGI server does: the request ends (request_finished)
     assert response.status_code == 200
     assert "private" not in response.get("Cache-Control", "")
