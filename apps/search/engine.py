@@ -39,11 +39,13 @@ def search_page(articles, query, *, number, per_page):
     (`page.more`: there are more than that), `page.bounded` whether only part were ranked.
     """
     matching = articles.filter(search_document__title__matches=query)
-    # Newest by id: articles are made in the order issues are, and the primary key's index
-    # lets the database stop after the first matches instead of sorting them all.
-    newest = list(matching.order_by("-pk").values_list("pk", flat=True)[: COUNT_LIMIT + 1])
+    # Newest by id: articles are made in the order issues are, and the full-text table's own
+    # order lets the database stop after the first matches instead of sorting them all. (In
+    # the articles' order, SQLite would run the whole MATCH once per article.)
+    by_id = "-search_document"
+    newest = list(matching.order_by(by_id).values_list("pk", flat=True)[: COUNT_LIMIT + 1])
     in_title = articles.filter(search_document__title__matches_title=query)
-    titled = in_title.order_by("-pk").values_list("pk", flat=True)[:TITLE_CANDIDATES]
+    titled = in_title.order_by(by_id).values_list("pk", flat=True)[:TITLE_CANDIDATES]
     candidates = set(newest[:CANDIDATES]).union(titled)
     # FTS5 computes its rank only within a MATCH; PostgreSQL ranks the candidates as they are,
     # where matching them again would read every document.
