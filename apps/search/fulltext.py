@@ -46,9 +46,9 @@ class MatchesAll(Lookup):
         for group in self.rhs.groups:
             branches = [f"{table}.{grams} @@ to_tsquery('simple', %s)"]
             params_group = [_ts_phrases(group.phrases)]
-            if group.words:
+            if group.match_words:
                 branches.append(f"{table}.{words} @@ to_tsquery('simple', %s)")
-                params_group.append(_ts_words(group.words, "&"))
+                params_group.append(_ts_words(group.match_words, "&"))
             clauses.append("(" + " OR ".join(branches) + ")")
             params += params_group
         for group in self.rhs.excluded:
@@ -106,8 +106,8 @@ def fts5_query(query, *, words=WORD_COLUMNS, grams=GRAM_COLUMNS) -> str:
     groups = []
     for group in query.groups:
         branches = [f"{grams} : ({_fts5_phrases(group.phrases)})"]
-        if group.words:
-            terms = " AND ".join(_fts5_string(w) for w in group.words)
+        if group.match_words:
+            terms = " AND ".join(_fts5_string(w) for w in group.match_words)
             branches.append(f"{words} : ({terms})")
         groups.append("(" + " OR ".join(branches) + ")")
     expression = "(" + " AND ".join(groups) + ")"

@@ -37,6 +37,12 @@ class Group:
     phrases: tuple[Phrase, ...]
     substrings: tuple[str, ...]
 
+    @property
+    def match_words(self) -> tuple[str, ...]:
+        """The words worth matching on their own: none when the part is one word, which its
+        phrase already finds (reading one index per document instead of two)."""
+        return () if self.words == self.substrings else self.words
+
 
 @dataclass(frozen=True)
 class Query:
