@@ -231,3 +231,10 @@ def test_full_width_letters_and_digits_are_the_same(client, enterprise):
     client.force_login(enterprise)
     assert titles(client.get(URL, {"q": "AI芯片"})) == ["ＡＩ芯片出货量２０２５年翻番"]
     assert titles(client.get(URL, {"q": "2025"})) == ["ＡＩ芯片出货量２０２５年翻番"]
+
+
+def test_leaders_see_the_leadership_mark_in_results(client, leader):
+    publish("储能内部参阅报告", visibility=Article.Visibility.LEADERSHIP)
+    client.force_login(leader)
+    page = client.get(reverse("reader:search"), {"q": "储能"}).content.decode()
+    assert "领导参阅" in page
