@@ -155,10 +155,14 @@ def targets():
     industry = Industry.objects.get(slug="new-materials")
     return [
         ("trivial view (/ping)", "/ping"),
+        ("home", "/"),
+        ("archive", "/issues/"),
+        ("industry map", "/industries/"),
         ("issue page", issue.get_absolute_url()),
         ("article page", article.get_absolute_url()),
         ("industry page", f"/industries/{industry.slug}/"),
         ("search 科技创新", "/search/?q=%E7%A7%91%E6%8A%80%E5%88%9B%E6%96%B0"),
+        ("search 新材 (part of a word)", "/search/?q=%E6%96%B0%E6%9D%90"),
     ]
 
 
