@@ -238,3 +238,22 @@ def test_leaders_see_the_leadership_mark_in_results(client, leader):
     client.force_login(leader)
     page = client.get(reverse("reader:search"), {"q": "储能"}).content.decode()
     assert "领导参阅" in page
+
+
+def test_a_cached_search_never_crosses_audiences_or_outlives_a_withdrawal(
+    client, leader, enterprise, reviewer
+):
+    from apps.workflow import steps
+
+    secret = publish("储能内部参阅报告", visibility=Article.Visibility.LEADERSHIP)
+    publish("储能公开报告", issue=secret.issue)
+    url = reverse("reader:search")
+    client.force_login(leader)
+    assert "内部参阅报告" in client.get(url, {"q": "储能"}).content.decode()
+    client.force_login(enterprise)
+    found = client.get(url, {"q": "储能"}).content.decode()
+    assert "内部参阅报告" not in found and "公开报告" in found
+    steps.withdraw_issue(Issue.objects.get(pk=secret.issue_id), by=reviewer, comment="撤回")
+    client.force_login(leader)
+    again = client.get(url, {"q": "储能"}).content.decode()
+    assert "内部参阅报告" not in again and "公开报告" not in again

@@ -1,4 +1,6 @@
-from django.shortcuts import render
+import hashlib
+
+from django.template.response import TemplateResponse
 from django.views import View
 
 from apps.articles.models import Article
@@ -6,20 +8,24 @@ from apps.core.ids import parse_id
 from apps.issues.models import Issue
 from apps.reader.filters import ArticleSearchFilter
 from apps.reader.mixins import SubscriberRequiredMixin
+from apps.reader.page_cache import CachedPageMixin
 from apps.search.engine import clean_query, matching_issues, parse, search_page
 from apps.search.snippets import highlighted, snippet
 
 PER_PAGE = 10
 
 
-class SearchView(SubscriberRequiredMixin, View):
+class SearchResults(View):
     """Chinese full-text search over the articles and editor's notes the reader may see."""
 
     def get(self, request):
         text, notice = clean_query(request.GET.get("q", ""))
         visible = Article.objects.visible_to(request.user)
         filters = ArticleSearchFilter(request.GET, queryset=visible)
-        context = {"q": text, "notice": notice, "filters": filters, "page_obj": None}
+        # Flashed messages are per user: they wait for the next page, not in the cache.
+        context = {
+            "q": text, "notice": notice, "filters": filters, "page_obj": None, "messages": ()
+        }  # fmt: skip
         if text and filters.is_valid():
             query = parse(text)
             if not query:
@@ -44,7 +50,7 @@ class SearchView(SubscriberRequiredMixin, View):
                         "加上引号、产业、栏目或日期筛选可以缩小范围。"
                     )
                 context.update(page_obj=page, issues=issues, marks=marks)
-        return render(request, "search/results.html", context)
+        return TemplateResponse(request, "search/results.html", context)
 
     @staticmethod
     def issues(user, filters):
@@ -60,3 +66,15 @@ class SearchView(SubscriberRequiredMixin, View):
         if data.get("published_before"):
             issues = issues.filter(published_at__date__lte=data["published_before"])
         return issues
+
+
+class SearchView(SubscriberRequiredMixin, CachedPageMixin, SearchResults):
+    """The search page. The same query gives every reader of an audience the same page: it
+    comes from the page cache, checked against the content counter like every reader page."""
+
+    page_kind = "search"
+
+    def page_id(self):
+        # Digested, so that whatever a visitor types makes a valid, bounded cache key.
+        query = sorted(self.request.GET.lists())
+        return hashlib.sha256(repr(query).encode()).hexdigest()[:24]
