@@ -11,6 +11,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from PIL import Image, ImageOps
@@ -124,6 +125,12 @@ def _encode(image) -> bytes:
     else:
         upright.save(out, format="WEBP", quality=88)
     return out.getvalue()
+
+
+def store_editor_image(image) -> tuple[str, str]:
+    """Store a re-encoded image as the editor's own upload; return its name and URL."""
+    name = default_storage.save(upload_path("editor", image.name), image)
+    return name, default_storage.url(name)
 
 
 def upload_path(folder: str, filename: str) -> str:

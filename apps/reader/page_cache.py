@@ -12,6 +12,7 @@ Access is decided before the cache is asked (the view's mixins); the counter onl
 the page rendered for this audience is still the page the database would render now.
 """
 
+import hashlib
 from typing import NamedTuple
 
 from django.core.cache import cache
@@ -47,6 +48,13 @@ class CachedPageMixin:
     """
 
     page_kind = ""
+
+    def query_key(self, *names) -> str:
+        """The query string's parameters `names` (all of them when none is named), digested:
+        whatever a visitor types makes a valid, bounded part of a cache key."""
+        params = self.request.GET
+        query = sorted((k, v) for k, v in params.lists() if not names or k in names)
+        return hashlib.sha256(repr(query).encode()).hexdigest()[:24]
 
     def reading_of(self, obj):
         """(issue id, article id) that opening this page counts as a reading of, or None."""

@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
 from apps.articles.models import Article
-from apps.core.images import upload_path
+from apps.core.images import store_editor_image
 from apps.core.richtext import sanitize_html
 from apps.issues.models import Issue
 from apps.wordimport import bodies
@@ -53,9 +53,8 @@ def create_issue(
     def url_of(index: int) -> str:
         if index not in urls:
             image = images[index]
-            name = default_storage.save(upload_path("editor", image.file.name), image.file)
+            name, urls[index] = store_editor_image(image.file)
             stored.append(name)
-            urls[index] = default_storage.url(name)
         return urls[index]
 
     try:

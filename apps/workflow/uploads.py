@@ -2,11 +2,10 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.http import JsonResponse
 from django.views.decorators.http import require_POST
 
-from apps.core.images import reencode_image, upload_path
+from apps.core.images import reencode_image, store_editor_image
 
 
 def _upload_error(message, status):
@@ -26,8 +25,8 @@ def editor_image_upload(request):
         image = reencode_image(upload)
     except ValidationError as error:
         return _upload_error(error.messages[0], status=400)
-    name = default_storage.save(upload_path("editor", image.name), image)
-    return JsonResponse({"url": default_storage.url(name)})
+    _, url = store_editor_image(image)
+    return JsonResponse({"url": url})
 
 
 def _may_upload(user):

@@ -1,4 +1,3 @@
-import hashlib
 from itertools import groupby
 
 from django.db.models import Count, Q
@@ -77,10 +76,8 @@ class IndustryView(SubscriberRequiredMixin, CachedPageMixin, ListView):
     page_kind = "industry"
 
     def page_id(self):
-        # The page number is all of the query string that changes the page; digested, so that
-        # whatever a visitor types makes a valid, bounded cache key.
-        number = self.request.GET.get("page", "1")
-        return f"{self.kwargs['slug']}:{hashlib.sha256(number.encode()).hexdigest()[:16]}"
+        # The page number is all of the query string that changes the page.
+        return f"{self.kwargs['slug']}:{self.query_key('page')}"
 
     def get_queryset(self):
         self.industry = get_object_or_404(

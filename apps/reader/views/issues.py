@@ -1,4 +1,3 @@
-import hashlib
 from itertools import groupby
 from urllib.parse import quote
 
@@ -90,10 +89,7 @@ class IssueListView(SubscriberRequiredMixin, CachedPageMixin, ListView):
     page_kind = "archive"
 
     def page_id(self):
-        # The query string (year, industry, page) is what changes the page; digested, so that
-        # whatever a visitor types makes a valid, bounded cache key.
-        query = sorted(self.request.GET.lists())
-        return hashlib.sha256(repr(query).encode()).hexdigest()[:24]
+        return self.query_key()
 
     def get_queryset(self):
         visible = Issue.objects.visible_to(self.request.user).order_by("-published_at", "-pk")
