@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Q
 
 from apps.search.fulltext import Relevance
+from apps.search.models import SearchDocument
 from apps.search.query import MAX_QUERY_LENGTH, clean_query, parse
 
 __all__ = ["MAX_QUERY_LENGTH", "clean_query", "matching_issues", "parse", "search_page"]
@@ -32,11 +33,12 @@ ISSUES_SHOWN = 5
 def search_page(articles, query, *, number, per_page):
     """Return the page `number` of the articles answering `query`, best first.
 
-    `articles` is a queryset the caller has already limited to what the reader may see. Three
+    `articles` is a queryset the caller has already limited to what the reader may see. Four
     queries, whatever the size of the archive: the newest matches (up to COUNT_LIMIT + 1,
-    which also counts them), the title matches, and the ranked page with each result's issue
-    and section. A page past the end gives the last. `page.total` is the number of matches
-    (`page.more`: there are more than that), `page.bounded` whether only part were ranked.
+    which also counts them), the title matches, the candidates' ranking, and the page's
+    articles with their issues and sections. A page past the end gives the last.
+    `page.total` is the number of matches (`page.more`: there are more than that),
+    `page.bounded` whether only part were ranked.
     """
     matching = articles.filter(search_document__title__matches=query)
     # Newest by id: articles are made in the order issues are, and the full-text table's own
@@ -47,19 +49,23 @@ def search_page(articles, query, *, number, per_page):
     in_title = articles.filter(search_document__title__matches_title=query)
     titled = in_title.order_by(by_id).values_list("pk", flat=True)[:TITLE_CANDIDATES]
     candidates = set(newest[:CANDIDATES]).union(titled)
-    # FTS5 computes its rank only within a MATCH; PostgreSQL ranks the candidates as they are,
-    # where matching them again would read every document.
-    rankable = matching if connection.vendor == "sqlite" else articles
-    ranked = (
-        rankable.filter(pk__in=candidates)
-        .select_related("issue", "section")
-        .annotate(relevance=Relevance(query))
-        .order_by("-relevance", "-issue__published_at", "-pk")
-    )
     count = min(len(candidates), MAX_PAGE * per_page)
     page = Paginator(_Counted(count), per_page).get_page(number)
     offset = (page.number - 1) * per_page
-    page.object_list = list(ranked[offset : offset + per_page])
+    # The candidates are ranked in the full-text table alone: they are known to be visible,
+    # and joining the articles (with their bodies) to every candidate would cost more than the
+    # ranking. Only the page's articles are then read, through `articles` again.
+    documents = SearchDocument.objects.filter(pk__in=candidates)
+    if connection.vendor == "sqlite":
+        # FTS5 computes its rank only within a MATCH.
+        documents = documents.filter(title__matches=query)
+    order = list(
+        documents.annotate(relevance=Relevance(query))
+        .order_by("-relevance", "-pk")
+        .values_list("pk", flat=True)[offset : offset + per_page]
+    )
+    found = articles.filter(pk__in=order).select_related("issue", "section").in_bulk()
+    page.object_list = [found[pk] for pk in order if pk in found]
     total = len(newest)
     page.total, page.more = min(total, COUNT_LIMIT), total > COUNT_LIMIT
     page.bounded = total > len(candidates)

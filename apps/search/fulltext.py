@@ -6,16 +6,15 @@ when all its words occur or all its phrases occur; exclusions are phrases that m
 
 SQLite: one FTS5 table; the query is a single MATCH expression with column filters, ranked by
 bm25 (`rank`). PostgreSQL: two GIN-indexed tsvectors (`document`, `grams`) queried with @@ and
-phrase operators (<->), ranked with ts_rank_cd. Callers only write
-`search_document__title__matches=query` and `Relevance(query)`.
+phrase operators (<->), ranked with ts_rank_cd on the vector each part matched with. Callers
+only write `search_document__title__matches=query` (on articles) and `Relevance(query)` (on
+SearchDocument, which the ranking reads alone).
 """
 
 from django.db.models import F, FloatField, Func, Lookup, TextField
 
 WORD_COLUMNS = "{title content}"
 GRAM_COLUMNS = "{gram_title gram_content}"
-# Bigram hits add to the word ranking on PostgreSQL, at half weight: words say more.
-GRAM_WEIGHT = 0.5
 
 
 class FullTextField(TextField):
@@ -83,7 +82,8 @@ class Relevance(Func):
     output_field = FloatField()
 
     def __init__(self, query):
-        super().__init__(F("search_document__title"))
+        # Annotated on SearchDocument: the ranking reads the full-text table alone.
+        super().__init__(F("title"))
         self.query = query
 
     def as_sqlite(self, compiler, connection, **extra):
@@ -91,14 +91,20 @@ class Relevance(Func):
         return f"(-{table}.rank)", []
 
     def as_postgresql(self, compiler, connection, **extra):
+        # Each part is ranked on the vector it was matched with: its words, when they match on
+        # their own, else its bigram phrases. One ts_rank per vector (usually one in all): it
+        # reads the whole vector, and the candidates are hundreds.
         table = compiler.quote_name_unless_alias(self.source_expressions[0].alias)
-        phrases = [p for group in self.query.groups for p in group.phrases]
-        sql = f"{GRAM_WEIGHT} * ts_rank_cd({table}.grams, to_tsquery('simple', %s))"
-        params = [" | ".join(f"({_ts_phrase(p)})" for p in phrases)]
-        if self.query.words:
-            sql += f" + ts_rank_cd({table}.document, to_tsquery('simple', %s))"
-            params.append(_ts_words(self.query.words, "|"))
-        return f"({sql})", params
+        words = [w for group in self.query.groups for w in group.match_words]
+        phrases = [p for group in self.query.groups if not group.match_words for p in group.phrases]
+        ranks, params = [], []
+        if words:
+            ranks.append(f"ts_rank_cd({table}.document, to_tsquery('simple', %s))")
+            params.append(_ts_words(_unique(words), "|"))
+        if phrases:
+            ranks.append(f"ts_rank_cd({table}.grams, to_tsquery('simple', %s))")
+            params.append(" | ".join(f"({_ts_phrase(p)})" for p in phrases))
+        return "(" + " + ".join(ranks) + ")", params
 
 
 def fts5_query(query, *, words=WORD_COLUMNS, grams=GRAM_COLUMNS) -> str:
@@ -141,6 +147,10 @@ def _ts_phrase(phrase):
 
 def _ts_words(words, operator):
     return f" {operator} ".join(_ts_string(w) for w in words)
+
+
+def _unique(items):
+    return list(dict.fromkeys(items))
 
 
 def _ts_string(term):

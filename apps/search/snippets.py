@@ -1,16 +1,21 @@
 """A short excerpt of a text around the searched words, with the words marked."""
 
 import re
+from html import unescape
 
-from django.utils.html import escape, strip_tags
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 WIDTH = 80
+# Bodies are sanitized on save (apps.core.richtext), so their tags are well formed, and the
+# excerpt is escaped whole before it is marked: dropping tags with a pattern is safe here, and
+# a tenth of the cost of Django's strip_tags (an HTML parser) on ten bodies a page.
+TAG = re.compile(r"<[^>]*>")
 
 
 def snippet(html, marks) -> str:
     """Return safe HTML: about WIDTH characters of the text, the marks wrapped in <mark>."""
-    text = " ".join(strip_tags(html).split())
+    text = " ".join(unescape(TAG.sub("", html)).split())
     lowered = text.lower()
     positions = [lowered.find(m) for m in marks if m and lowered.find(m) >= 0]
     start = max(min(positions) - WIDTH // 4, 0) if positions else 0

@@ -138,6 +138,20 @@ def test_titles_are_escaped_then_marked(client, enterprise):
     assert "<b>氢能</b>" not in page
 
 
+def test_excerpts_show_the_body_as_text_marked_once(client, enterprise):
+    publish(
+        "园区动态",
+        body='<p>推进<strong>氢能</strong>产业&amp;<a href="/x">储能</a>，'
+        "&lt;script&gt;不会执行&lt;/script&gt;</p><p>第二段</p>",
+    )
+    client.force_login(enterprise)
+    page = client.get(URL, {"q": "氢能产业"}).content.decode()
+    # The tags are gone, the inline one does not split the words, entities are read once and
+    # escaped once: the reader sees the text as it was written.
+    assert "推进<mark>氢能产业</mark>&amp;储能，&lt;script&gt;不会执行&lt;/script&gt;第二段" in page
+    assert "<strong>" not in page.split('class="search-snippet"')[1]
+
+
 def test_parts_of_words_respect_what_the_reader_may_see(client, enterprise, leader):
     publish("领导参阅：氢能规划", visibility=Article.Visibility.LEADERSHIP)
     hidden = ArticleFactory(issue=IssueFactory(status=Issue.Status.DRAFT), title="草稿：氢能示范")

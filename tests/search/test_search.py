@@ -226,10 +226,10 @@ def test_search_runs_a_fixed_number_of_queries(
     refresh(Article.objects.values_list("pk", flat=True))
     client.force_login(enterprise)
     client.get(URL, {"q": "其他"})  # the session and the user reach the cache
-    # the counters, the newest matches (which counts them), the title matches, the ranked
-    # page with its issues and sections, the issues whose editor's notes match, industries
-    # and sections for the filter form
-    with django_assert_num_queries(7):
+    # the counters, the newest matches (which counts them), the title matches, the ranking
+    # of the candidates, the page's articles with their issues and sections, the issues whose
+    # editor's notes match, industries and sections for the filter form
+    with django_assert_num_queries(8):
         response = client.get(URL, {"q": "储能"})
     assert f"共找到 {matches} 篇文章" in response.content.decode()
     # The same search again, by anyone of the audience: the page cache, checked against the
