@@ -74,7 +74,7 @@ ARTICLES_PER_ISSUE = 20
 MAIL_SUBSCRIBERS = 2000
 MAIL_TIMEOUT = float(os.environ.get("BENCH_MAIL_TIMEOUT", "300"))
 REQUEST_TARGET = 1.0  # seconds: the reviewer's publish request
-RSS_TARGET = 120  # MiB, the largest gunicorn worker after the pages
+RSS_TARGET = 120  # MiB: the largest gunicorn worker after the pages, and the mail worker's peak
 MAIL_USER_PREFIX = "mailbench"
 MAIL_ISSUE_TITLE = "［邮件基准］"
 PDF_ISSUE = {"year": 2099, "number": 12}  # the sample issue, under a number the archive lacks
@@ -638,8 +638,10 @@ def print_mail(result):
             f"{result['waited']:.0f} s after the response; failed tasks: {result['failed_tasks']}; "
             f"the worker's output is in {result['log']}"
         )
+    memory = "met" if result["peak_rss"] <= RSS_TARGET else "NOT MET"
     print(
-        f"worker RSS: {result['idle_rss']:.0f} MiB idle, {result['peak_rss']:.0f} MiB peak; "
+        f"worker RSS: {result['idle_rss']:.0f} MiB idle, {result['peak_rss']:.0f} MiB peak "
+        f"(target <= {RSS_TARGET} MiB: {memory}); "
         f"deliveries: {result['outcome']}; at the sink: {result['duplicates']} duplicates, "
         f"{result['connections']:,} SMTP connections"
     )
@@ -774,8 +776,8 @@ def measure_pages(sessions, pages):
             script.write(LUA % (keys, "true" if fresh else "false"))
             scripts[fresh] = script.name
     try:
-        for page in pages:  # warm up: imports, the segmenter, caches
-            for key in sessions[:4]:
+        for page in pages:  # warm up: imports, the segmenter, each audience's copy in the cache
+            for key in sessions:
                 request = urllib.request.Request(
                     f"http://127.0.0.1:{PORT}{page.path}", headers={"Cookie": f"sessionid={key}"}
                 )
@@ -898,7 +900,8 @@ def measure():
         failed |= not print_pdf(pdf)
     if "mail" in PARTS:
         print_mail(mail)
-        failed |= not mail["complete"]
+        failed |= not mail["complete"] or mail["request"] >= REQUEST_TARGET
+        failed |= mail["peak_rss"] > RSS_TARGET
     return failed
 
 

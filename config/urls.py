@@ -3,9 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from apps.accounts.views import LoginView, PasswordResetView
-from apps.wordimport.views import import_word
 from apps.workflow.uploads import editor_image_upload
-from config.views import ping, protected_media
+from config.views import import_word, ping, protected_media
 
 urlpatterns = [
     # Before the admin's own URLs, which would read "import-word" as an issue's id.

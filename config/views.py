@@ -53,3 +53,14 @@ def protected_media(request, path):
 def ping(request):
     """The cheapest page the app serves: the framework's floor in `make bench`."""
     return HttpResponse("pong", content_type="text/plain")
+
+
+def import_word(request):
+    """从 Word 导入 (apps.wordimport.views.import_word), its code loaded on the first use.
+
+    The Word import's parsers (python-docx, mammoth) cost every web process about 6 MiB, and only
+    editors use them, now and then: a worker that serves readers never loads them.
+    """
+    from apps.wordimport import views
+
+    return views.import_word(request)

@@ -7,8 +7,7 @@ its order (one token per position), so a run of adjacent bigrams is a substring 
 
 import re
 import unicodedata
-
-import rjieba
+from functools import cache
 
 # A token is kept when it holds at least one letter, digit or CJK character.
 MEANINGFUL = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
@@ -17,15 +16,27 @@ RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
+@cache
+def _jieba():
+    """rjieba's segmenter, imported on the first use.
+
+    Importing rjieba loads its dictionary (about 33 MiB): only processes that index or search
+    pay for it, not the background worker sending e-mail nor a web worker that never searched.
+    """
+    import rjieba
+
+    return rjieba
+
+
 def index_terms(text: str) -> str:
     """Segment text for the index: every word and the shorter words inside long ones."""
-    return " ".join(_clean(rjieba.cut_for_search(text or "")))
+    return " ".join(_clean(_jieba().cut_for_search(text or "")))
 
 
 def query_terms(text: str) -> list[str]:
     """Segment a query into the words that must all occur, without repeats."""
     seen = []
-    for term in _clean(rjieba.cut(text or "")):
+    for term in _clean(_jieba().cut(text or "")):
         if term not in seen:
             seen.append(term)
     return seen
