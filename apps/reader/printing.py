@@ -8,6 +8,7 @@ without any reader's mark; each download then gets the reader's mark stamped ont
 import io
 import mimetypes
 import os
+import re
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -20,6 +21,9 @@ from django.utils.html import escape
 from apps.accounts.access import subscription_of
 from apps.articles.models import Article
 
+# What a mark's CSS string may hold as it is: letters, digits and CJK characters.
+_PLAIN = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
+
 
 def reader_mark(user) -> str:
     """Who made this copy, and when: a discreet deterrent against passing it on."""
@@ -28,6 +32,23 @@ def reader_mark(user) -> str:
     if subscription is not None:
         reader = f"{reader} · {subscription.organization}"
     return f"{reader} · {timezone.localtime():%Y-%m-%d %H:%M}"
+
+
+def mark_stylesheet(mark: str) -> str:
+    """CSS that prints the reader's mark in the bottom margin of every page (the print page).
+
+    Browsers that lay out page-margin boxes (Chromium since 131) repeat it on each printed page,
+    beside the page number and clear of the text, as the PDF has it; elsewhere the line above
+    the masthead remains. Every character but letters, digits and CJK is written as a CSS escape,
+    so nothing in a name or an organization can end the string or the rule.
+    """
+    text = "".join(ch if _PLAIN.match(ch) else f"\\{ord(ch):x} " for ch in mark)
+    return (
+        "@media print {\n"
+        '  @page { @bottom-left { content: "' + text + '"; '
+        "font: 7pt/1.3 sans-serif; color: #777; } }\n"
+        "}\n"
+    )
 
 
 def print_context(request, issue, *, articles=None, mark="") -> dict:

@@ -14,6 +14,11 @@ urlpatterns = [
         issues.IssuePrintView.as_view(),
         name="issue_print",
     ),
+    path(
+        "issues/<int:year>/<int:number>/print/mark.css",
+        issues.IssuePrintMarkView.as_view(),
+        name="issue_print_mark",
+    ),
     path("issues/<int:year>/<int:number>/pdf/", issues.IssuePdfView.as_view(), name="issue_pdf"),
     # Proofs for the editorial office: signed in to the back office, second factor included.
     path(

@@ -49,6 +49,7 @@ def reader_urls(article):
     arguments = {
         "issue": [issue.year, issue.number],
         "issue_print": [issue.year, issue.number],
+        "issue_print_mark": [issue.year, issue.number],
         "issue_pdf": [issue.year, issue.number],
         "article": [article.pk],
         "industry": [Industry.objects.first().slug],

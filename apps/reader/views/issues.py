@@ -13,7 +13,7 @@ from apps.reader.filters import ArchiveFilter
 from apps.reader.mixins import SubscriberRequiredMixin
 from apps.reader.page_cache import CachedPageMixin
 from apps.reader.pdf_cache import issue_pdf
-from apps.reader.printing import print_context, reader_mark
+from apps.reader.printing import mark_stylesheet, print_context, reader_mark
 
 FOLLOWED_LIMIT = 10
 
@@ -136,6 +136,22 @@ class IssuePrintView(VisibleIssueMixin, View):
         return render(
             request, "issues/issue_print.html", {**context, "cover_size": cover_size(issue)}
         )
+
+
+class IssuePrintMarkView(VisibleIssueMixin, View):
+    """The print page's stylesheet with the reader's mark for every printed page's margin.
+
+    A stylesheet of its own (the pages' policy allows styles from this site only, none inline),
+    under the issue's address: whoever may not read the issue gets 404 here too.
+    """
+
+    def get(self, request, year, number):
+        self.visible_issue()
+        response = HttpResponse(
+            mark_stylesheet(reader_mark(request.user)), content_type="text/css; charset=utf-8"
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class IssuePdfView(VisibleIssueMixin, View):
