@@ -14,9 +14,10 @@ the page rendered for this audience is still the page the database would render 
 
 import hashlib
 from typing import NamedTuple
+from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 
 from apps.accounts.access import audience
 from apps.core.revisions import Counter, read
@@ -48,19 +49,33 @@ class CachedPageMixin:
     """
 
     page_kind = ""
+    # The query-string parameters a page reads (a list page's filters, its page number). A
+    # request that carries any other is sent to the same address without them, before any work:
+    # an unknown parameter can neither make the page be rendered again (a fresh search at every
+    # request) nor reach the copy other readers get (the pagination links repeat the query
+    # string). None: the page reads no parameter and ignores the query string.
+    query_names: tuple[str, ...] | None = None
 
-    def query_key(self, *names) -> str:
-        """The query string's parameters `names` (all of them when none is named), digested:
-        whatever a visitor types makes a valid, bounded part of a cache key."""
-        params = self.request.GET
-        query = sorted((k, v) for k, v in params.lists() if not names or k in names)
+    def query_key(self) -> str:
+        """The page's parameters, digested: a valid, bounded part of a cache key."""
+        query = sorted((k, v) for k, v in self.request.GET.lists() if k in self.query_names)
         return hashlib.sha256(repr(query).encode()).hexdigest()[:24]
+
+    def stray_parameters(self, request):
+        """The address without the parameters the page does not read, or None if it has none."""
+        if self.query_names is None or all(k in self.query_names for k in request.GET):
+            return None
+        kept = [(k, v) for k, values in request.GET.lists() if k in self.query_names for v in values]
+        return request.path + (f"?{urlencode(kept)}" if kept else "")
 
     def reading_of(self, obj):
         """(issue id, article id) that opening this page counts as a reading of, or None."""
         return None
 
     def get(self, request, *args, **kwargs):
+        canonical = self.stray_parameters(request)
+        if canonical is not None:
+            return HttpResponseRedirect(canonical)
         # The counter before the rows: a change committed in between makes the page stale,
         # never a stale page current.
         current = read(Counter.CONTENT)

@@ -44,3 +44,40 @@ def test_leaders_and_others_get_their_own_copy(client_for):
     other = client_for(SubscriberFactory(user__username="firm9").user)
     assert "仅限领导的材料文章" not in other.get(url).content.decode()
     assert "仅限领导的材料文章" not in other.get(url, {"page": " 1"}).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "canonical"),
+    [
+        ("/search/", "q=氢能&utm_source=mail&page=2", "/search/?q=%E6%B0%A2%E8%83%BD&page=2"),
+        ("/issues/", "year=2024&x=1", "/issues/?year=2024"),
+        ("/industries/new-materials/", "nonce=1&page=2", "/industries/new-materials/?page=2"),
+        ("/industries/new-materials/", "nonce=1", "/industries/new-materials/"),
+    ],
+)
+def test_parameters_a_page_does_not_read_are_dropped_first(
+    client_for, django_assert_num_queries, url, params, canonical
+):
+    reader = client_for(SubscriberFactory().user)
+    reader.get("/")  # the session and the user reach the cache
+    # Sent to the page's own address at once (the one query: the counters, which check the
+    # signed-in reader): no search, no render, no copy for others.
+    with django_assert_num_queries(1):
+        response = reader.get(f"{url}?{params}")
+    assert response.status_code == 302
+    assert response["Location"] == canonical
+
+
+def test_a_cached_page_never_carries_another_readers_parameters(client_for):
+    issue = IssueFactory(visible=True)
+    for position in range(12):
+        ArticleFactory(issue=issue, position=position + 1, title=f"氢能{position}")
+    Article.objects.update(status=Article.Status.PUBLISHED)
+    from apps.search.indexing import refresh
+
+    refresh(Article.objects.values_list("pk", flat=True))
+    first = client_for(SubscriberFactory(user__username="firm7").user)
+    first.get("/search/", {"q": "氢能", "ref": "lure"}, follow=True)
+    second = client_for(SubscriberFactory(user__username="firm8").user)
+    page = second.get("/search/", {"q": "氢能"}).content.decode()
+    assert "page=2" in page and "lure" not in page

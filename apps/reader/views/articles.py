@@ -74,10 +74,10 @@ class IndustryView(SubscriberRequiredMixin, CachedPageMixin, ListView):
     context_object_name = "articles"
     paginate_by = 20
     page_kind = "industry"
+    query_names = ("page",)
 
     def page_id(self):
-        # The page number is all of the query string that changes the page.
-        return f"{self.kwargs['slug']}:{self.query_key('page')}"
+        return f"{self.kwargs['slug']}:{self.query_key()}"
 
     def get_queryset(self):
         self.industry = get_object_or_404(

@@ -87,6 +87,7 @@ class IssueListView(SubscriberRequiredMixin, CachedPageMixin, ListView):
     context_object_name = "issues"
     paginate_by = 60
     page_kind = "archive"
+    query_names = (*ArchiveFilter.base_filters, "page")
 
     def page_id(self):
         return self.query_key()

@@ -71,6 +71,7 @@ class SearchView(SubscriberRequiredMixin, CachedPageMixin, SearchResults):
     comes from the page cache, checked against the content counter like every reader page."""
 
     page_kind = "search"
+    query_names = ("q", *ArticleSearchFilter.base_filters, "page")
 
     def page_id(self):
         return self.query_key()
