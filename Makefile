@@ -15,7 +15,8 @@ export DJANGO_DEBUG
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk chromium chromium-driver \
 	postgresql-client nginx-light docker-compose redis-server poppler-utils
 
-.PHONY: run test e2e bench soak lint format check-django install install-dev system-packages clean
+.PHONY: run test e2e bench soak lint format check-django install install-dev system-packages clean \
+	mark-font
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -91,6 +92,19 @@ format: install-dev
 check-django: install-dev
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# The reader's mark's font (apps/reader/fonts/): Noto Serif CJK SC cut down to GB 2312, ASCII and
+# common punctuation, so that subsetting it for each copy's mark is quick. Committed; run this
+# only to make it again (about 10 s).
+MARK_FONT := apps/reader/fonts/NotoSerifCJKsc-Mark.otf
+mark-font: install-dev
+	$(BIN)/python -c "import string; chars = {bytes([h, l]).decode('gb2312', 'ignore') \
+		for h in range(0xB0, 0xF8) for l in range(0xA1, 0xFF)}; \
+		print(''.join(sorted((chars - {''}) | set(string.printable) | set('·：，。（）—－、'))))" \
+		> $(VENV)/mark-font-chars.txt
+	$(BIN)/python -m fontTools.subset /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc \
+		--font-number=2 --text-file=$(VENV)/mark-font-chars.txt --output-file=$(MARK_FONT) \
+		--layout-features='' --no-hinting --desubroutinize
 
 clean:
 	rm -rf $(VENV) staticfiles

@@ -84,6 +84,17 @@ def test_each_reader_gets_their_mark_on_every_page_of_the_cached_document(client
     assert all("赵市长 · 许昌市人民政府" in text for text in first_pages)
 
 
+def test_a_mark_is_set_in_its_own_small_font_and_any_name_still_prints():
+    # The mark font holds GB 2312: a copy carries a small subset of it, not of the whole CJK
+    # collection; a name beyond it (喆 is not in GB 2312) falls back to Noto, and still reads.
+    common = mark_overlay("孙局长 · 许昌市科学技术局 · 2026-11-26 20:00")
+    rare = mark_overlay("欧阳喆 · 许昌市科学技术局 · 2026-11-26 20:00")
+    assert len(common) < 40_000
+    assert "欧阳喆 · 许昌市科学技术局" in PdfReader(io.BytesIO(rare)).pages[0].extract_text()
+    fonts = PdfReader(io.BytesIO(common)).pages[0]["/Resources"]["/Font"]
+    assert len(fonts) == 1  # the mark font alone: nothing came from the fallback
+
+
 def test_the_mark_sits_in_the_bottom_margin_clear_of_the_page_number():
     page = PdfReader(
         io.BytesIO(mark_overlay("孙局长 · 许昌市科学技术局 · 2026-11-26 20:00"))
