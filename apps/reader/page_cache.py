@@ -65,7 +65,9 @@ class CachedPageMixin:
         """The address without the parameters the page does not read, or None if it has none."""
         if self.query_names is None or all(k in self.query_names for k in request.GET):
             return None
-        kept = [(k, v) for k, values in request.GET.lists() if k in self.query_names for v in values]
+        kept = [
+            (k, v) for k, values in request.GET.lists() if k in self.query_names for v in values
+        ]
         return request.path + (f"?{urlencode(kept)}" if kept else "")
 
     def reading_of(self, obj):
