@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseRedirect
 
 from apps.accounts.access import audience
+from apps.core.ids import parse_id
 from apps.core.revisions import Counter, read
 from apps.readership.recording import recently_counted_key, record_reading
 
@@ -50,10 +51,11 @@ class CachedPageMixin:
 
     page_kind = ""
     # The query-string parameters a page reads (a list page's filters, its page number). A
-    # request that carries any other is sent to the same address without them, before any work:
-    # an unknown parameter can neither make the page be rendered again (a fresh search at every
-    # request) nor reach the copy other readers get (the pagination links repeat the query
-    # string). None: the page reads no parameter and ignores the query string.
+    # request is first sent to its canonical address: without any other parameter, each of these
+    # once (the last value, the one a page reads) and a page number only as a number. So what a
+    # page ignores can neither make it be rendered again (a fresh search at every request, a
+    # nonce at a time) nor reach the copy other readers get (the pagination links repeat the
+    # query string). None: the page reads no parameter and ignores the query string.
     query_names: tuple[str, ...] | None = None
 
     def query_key(self) -> str:
@@ -61,13 +63,18 @@ class CachedPageMixin:
         query = sorted((k, v) for k, v in self.request.GET.lists() if k in self.query_names)
         return hashlib.sha256(repr(query).encode()).hexdigest()[:24]
 
-    def stray_parameters(self, request):
-        """The address without the parameters the page does not read, or None if it has none."""
-        if self.query_names is None or all(k in self.query_names for k in request.GET):
+    def canonical_address(self, request):
+        """The page's canonical address (see `query_names`), or None if this request is it."""
+        if self.query_names is None:
             return None
+        asked = [(k, v) for k, values in request.GET.lists() for v in values]
         kept = [
-            (k, v) for k, values in request.GET.lists() if k in self.query_names for v in values
+            (k, values[-1])
+            for k, values in request.GET.lists()
+            if k in self.query_names and (k != "page" or parse_id(values[-1]) is not None)
         ]
+        if kept == asked:
+            return None
         return request.path + (f"?{urlencode(kept)}" if kept else "")
 
     def reading_of(self, obj):
@@ -75,7 +82,7 @@ class CachedPageMixin:
         return None
 
     def get(self, request, *args, **kwargs):
-        canonical = self.stray_parameters(request)
+        canonical = self.canonical_address(request)
         if canonical is not None:
             return HttpResponseRedirect(canonical)
         # The counter before the rows: a change committed in between makes the page stale,

@@ -9,7 +9,7 @@ import io
 import mimetypes
 import os
 import re
-from functools import cache
+import threading
 from pathlib import Path
 
 from django.conf import settings
@@ -113,17 +113,24 @@ html, body {{ margin: 0; }}
 
 def mark_overlay(mark: str) -> bytes:
     """A one-page A4 PDF with nothing but the reader's mark in the bottom margin."""
-    html = _MARK_PAGE.format(font=MARK_FONT.as_uri(), mark=escape(mark))
-    return _weasyprint().HTML(string=html).write_pdf(font_config=_mark_fonts())
+    font = MARK_FONT.as_uri()
+    html = _MARK_PAGE.format(font=font, mark=escape(mark))
+    fetcher = _local_files_fetcher(lambda url: MARK_FONT if url == font else None)
+    return _weasyprint().HTML(string=html, url_fetcher=fetcher).write_pdf(font_config=_mark_fonts())
 
 
-@cache
+_marks = threading.local()
+
+
 def _mark_fonts():
-    """One font configuration per process for the marks: the mark font is read once."""
-    from weasyprint.text.fonts import FontConfiguration
+    """The marks' font configuration: made once per thread (WeasyPrint's fonts are not shared
+    between threads), so the mark font is read once, not for every copy."""
+    if not hasattr(_marks, "fonts"):
+        from weasyprint.text.fonts import FontConfiguration
 
-    _weasyprint()
-    return FontConfiguration()
+        _weasyprint()
+        _marks.fonts = FontConfiguration()
+    return _marks.fonts
 
 
 def stamp(pdf: bytes, mark: str) -> bytes:
@@ -177,13 +184,16 @@ def _stream(data: bytes):
 LOCAL = "http://bulletin.local/"
 
 
-def _local_files_fetcher():
-    """A WeasyPrint fetcher that reads our static files and uploads from disk, nothing else."""
+def _local_files_fetcher(resolve=None):
+    """A WeasyPrint fetcher that reads our static files and uploads from disk, nothing else
+    (`resolve`: the URL's file, or None to refuse it; our static files and uploads by default)."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    resolve = resolve or _local_path
 
     class LocalFilesFetcher(URLFetcher):
         def fetch(self, url, headers=None):
-            path = _local_path(url)
+            path = resolve(url)
             if path is None:
                 raise ValueError(f"不加载外部资源：{url}")
             content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"

@@ -53,6 +53,10 @@ def test_leaders_and_others_get_their_own_copy(client_for):
         ("/issues/", "year=2024&x=1", "/issues/?year=2024"),
         ("/industries/new-materials/", "nonce=1&page=2", "/industries/new-materials/?page=2"),
         ("/industries/new-materials/", "nonce=1", "/industries/new-materials/"),
+        # Each parameter once, with the value the page reads; a page number only as a number.
+        ("/issues/", "page=n0nce&page=2", "/issues/?page=2"),
+        ("/search/", "q=氢能&page=n0nce", "/search/?q=%E6%B0%A2%E8%83%BD"),
+        ("/search/", "q=x&q=氢能", "/search/?q=%E6%B0%A2%E8%83%BD"),
     ],
 )
 def test_parameters_a_page_does_not_read_are_dropped_first(

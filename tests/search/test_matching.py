@@ -152,6 +152,13 @@ def test_excerpts_show_the_body_as_text_marked_once(client, enterprise):
     assert "<strong>" not in page.split('class="search-snippet"')[1]
 
 
+def test_a_plain_text_summary_keeps_its_angle_brackets_in_the_excerpt(client, enterprise):
+    publish("空气质量", summary="PM2.5浓度<35微克，指数>50", body="<p>科技创新</p>")
+    client.force_login(enterprise)
+    page = client.get(URL, {"q": "科技创新"}).content.decode()
+    assert "PM2.5浓度&lt;35微克，指数&gt;50 <mark>科技创新</mark>" in page
+
+
 def test_parts_of_words_respect_what_the_reader_may_see(client, enterprise, leader):
     publish("领导参阅：氢能规划", visibility=Article.Visibility.LEADERSHIP)
     hidden = ArticleFactory(issue=IssueFactory(status=Issue.Status.DRAFT), title="草稿：氢能示范")
@@ -228,7 +235,8 @@ def test_nul_in_a_query_is_refused_kindly(client, enterprise):
 def test_any_page_number_gets_a_page(client, enterprise, page):
     publish("新材料产业园开工")
     client.force_login(enterprise)
-    response = client.get(URL, {"q": "新材", "page": page})
+    # A page number that is not one is dropped on the way (a redirect), never an error.
+    response = client.get(URL, {"q": "新材", "page": page}, follow=True)
     assert response.status_code == 200
     assert titles(response) == ["新材料产业园开工"]
 

@@ -7,8 +7,10 @@ times the check itself. The plain-text columns, which only the generated vectors
 of line instead (EXTERNAL), and the vectors stay in the row (MAIN, with rows up to a page:
 toast_tuple_target). A very long article's vectors still go to the TOAST table when they must.
 
-The UPDATE writes every row again (the generated vectors are computed anew), so existing rows
-take the new layout too. SQLite's FTS5 table is not affected.
+The UPDATE writes every row again and names a source of each generated vector (PostgreSQL
+computes a stored generated column again only when a column it reads is set), so every vector
+is computed anew and existing rows take the new layout too. SQLite's FTS5 table is not
+affected.
 """
 
 from django.db import migrations
@@ -18,7 +20,7 @@ POSTGRESQL = [
     "ALTER TABLE search_fts ALTER COLUMN content SET STORAGE EXTERNAL,"
     " ALTER COLUMN gram_content SET STORAGE EXTERNAL,"
     " ALTER COLUMN document SET STORAGE MAIN, ALTER COLUMN grams SET STORAGE MAIN",
-    "UPDATE search_fts SET title = title",
+    "UPDATE search_fts SET title = title, gram_title = gram_title",
 ]
 POSTGRESQL_BACK = [
     "ALTER TABLE search_fts RESET (toast_tuple_target)",
