@@ -190,6 +190,14 @@ def test_an_editors_note_gives_a_row_for_its_issue(client, enterprise):
     assert issues(client.get(URL, {"q": "低空经济 -关注"})) == []
 
 
+def test_notes_match_latin_letters_in_either_case_and_chinese_as_written(client, enterprise):
+    issue = IssueFactory(visible=True, year=2025, number=5, editor_note="<p>ChatGPT与低空经济</p>")
+    client.force_login(enterprise)
+    for query in ["chatgpt", "CHATGPT 低空", "低空经济"]:
+        assert issues(client.get(URL, {"q": query})) == [str(issue)], query
+    assert issues(client.get(URL, {"q": "低空经济 -chatgpt"})) == []
+
+
 @pytest.mark.parametrize(
     "query",
     [
