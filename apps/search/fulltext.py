@@ -95,12 +95,12 @@ class Relevance(Func):
         # their own, else its bigram phrases. One ts_rank per vector (usually one in all): it
         # reads the whole vector, and the candidates are hundreds.
         table = compiler.quote_name_unless_alias(self.source_expressions[0].alias)
-        words = [w for group in self.query.groups for w in group.match_words]
+        words = self.query.match_words
         phrases = [p for group in self.query.groups if not group.match_words for p in group.phrases]
         ranks, params = [], []
         if words:
             ranks.append(f"ts_rank_cd({table}.document, to_tsquery('simple', %s))")
-            params.append(_ts_words(_unique(words), "|"))
+            params.append(_ts_words(words, "|"))
         if phrases:
             ranks.append(f"ts_rank_cd({table}.grams, to_tsquery('simple', %s))")
             params.append(" | ".join(f"({_ts_phrase(p)})" for p in phrases))
@@ -147,10 +147,6 @@ def _ts_phrase(phrase):
 
 def _ts_words(words, operator):
     return f" {operator} ".join(_ts_string(w) for w in words)
-
-
-def _unique(items):
-    return list(dict.fromkeys(items))
 
 
 def _ts_string(term):

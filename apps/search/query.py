@@ -60,6 +60,11 @@ class Query:
         return _unique(word for group in self.groups for word in group.words)
 
     @property
+    def match_words(self) -> list[str]:
+        """The words of every part whose words match on their own (Group.match_words)."""
+        return _unique(word for group in self.groups for word in group.match_words)
+
+    @property
     def marks(self) -> list[str]:
         """The strings to highlight: the parts typed and the words inside them."""
         found = [s for group in self.groups for s in group.substrings]

@@ -13,9 +13,10 @@ WIDTH = 80
 TAG = re.compile(r"<[^>]*>")
 
 
-def snippet(html, marks) -> str:
-    """Return safe HTML: about WIDTH characters of the text, the marks wrapped in <mark>."""
-    text = " ".join(unescape(TAG.sub("", html)).split())
+def snippet(plain, html, marks) -> str:
+    """Return safe HTML: about WIDTH characters of `plain` (text as typed, such as a summary)
+    followed by the text of `html` (sanitized rich text), the marks wrapped in <mark>."""
+    text = " ".join([*plain.split(), *unescape(TAG.sub("", html)).split()])
     lowered = text.lower()
     positions = [lowered.find(m) for m in marks if m and lowered.find(m) >= 0]
     start = max(min(positions) - WIDTH // 4, 0) if positions else 0

@@ -1,5 +1,4 @@
 from django.template.response import TemplateResponse
-from django.utils.html import escape
 from django.views import View
 
 from apps.articles.models import Article
@@ -36,15 +35,13 @@ class SearchResults(View):
                 marks = query.marks
                 for article in page:
                     article.marked_title = highlighted(article.title, marks)
-                    # The summary is plain text, the body sanitized HTML: the excerpt is
-                    # taken from HTML, so "<" typed in a summary stays text.
-                    article.snippet = snippet(f"{escape(article.summary)} {article.body}", marks)
+                    article.snippet = snippet(article.summary, article.body, marks)
                 issues = []
                 if page.number == 1:
                     issues = matching_issues(self.issues(request.user, filters), query)
                 for issue in issues:
                     issue.marked_title = highlighted(str(issue), marks)
-                    issue.snippet = snippet(f"{escape(issue.title)} {issue.editor_note}", marks)
+                    issue.snippet = snippet(issue.title, issue.editor_note, marks)
                 if page.bounded:
                     context["notice"] = context["notice"] or (
                         "找到的文章较多：标题含有检索词的文章和最新的一批文章按相关度排在前面；"
