@@ -5,6 +5,7 @@ user from the database on every request, apps.accounts.backends): no queries and
 its own. The querysets' `visible_to`, the page cache, the media view and the PDF all ask here.
 """
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 
@@ -25,15 +26,39 @@ def subscription_of(user):
         return None
 
 
+def acts_as_staff(user) -> bool:
+    """Return whether `user` has staff's rights now: an active staff account whose session
+    passed the second factor wherever one is required (settings.OTP_REQUIRED).
+
+    A password alone (phished, or reset from a mailbox someone read) opens no more than the
+    account's subscription would. Every rule of what staff may read or do asks here, so that
+    no page, list, file or cache key can give staff rights to an unverified session.
+    """
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    if not settings.OTP_REQUIRED:
+        return True
+    # django_otp's OTPMiddleware gives the request's user `is_verified`; a user loaded
+    # anywhere else (a task, the shell) has no verified session, so it is refused.
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified is not None and is_verified())
+
+
+def needs_second_factor(user) -> bool:
+    """Return whether `user` is staff who would read more once the second factor is passed."""
+    return user.is_authenticated and user.is_active and user.is_staff and not acts_as_staff(user)
+
+
 def may_read(user) -> bool:
     """Return whether `user` may read published issues right now.
 
     Staff read everything (preview and support). A subscriber reads while the account is
-    active and today lies in the subscription period.
+    active and today lies in the subscription period; so does a staff account whose session
+    has not passed the second factor, if it has a subscription of its own.
     """
     if not user.is_authenticated or not user.is_active:
         return False
-    if user.is_staff:
+    if acts_as_staff(user):
         return True
     subscription = subscription_of(user)
     return subscription is not None and subscription.is_current()
@@ -41,7 +66,7 @@ def may_read(user) -> bool:
 
 def sees_leadership_content(user) -> bool:
     """Return whether leadership-only articles exist for `user`."""
-    if user.is_staff:
+    if acts_as_staff(user):
         return True
     subscription = subscription_of(user)
     return subscription is not None and subscription.is_leadership
@@ -50,6 +75,6 @@ def sees_leadership_content(user) -> bool:
 def audience(user) -> Audience:
     """Which version of a page `user` gets: staff (with their link to the back office),
     leaders (with leadership-only articles), or everyone else."""
-    if user.is_staff:
+    if acts_as_staff(user):
         return Audience.STAFF
     return Audience.LEADERSHIP if sees_leadership_content(user) else Audience.ALL

@@ -1,11 +1,14 @@
 import re
 
 from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
-from apps.accounts.access import may_read, subscription_of
+from apps.accounts.access import may_read, needs_second_factor, subscription_of
 
 
 def contact_details():
@@ -22,9 +25,14 @@ def contact_details():
 
 
 class SubscriberRequiredMixin(LoginRequiredMixin):
-    """Send anonymous visitors to the login page and lapsed subscribers to an explanation."""
+    """Send anonymous visitors to the login page, staff who signed in with a password alone
+    to the second factor, and lapsed subscribers to an explanation."""
 
     def dispatch(self, request, *args, **kwargs):
+        if needs_second_factor(request.user) and not may_read(request.user):
+            return redirect_to_login(
+                request.get_full_path(), reverse("admin:login"), REDIRECT_FIELD_NAME
+            )
         if request.user.is_authenticated and not may_read(request.user):
             context = {
                 "subscription": subscription_of(request.user),

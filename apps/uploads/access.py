@@ -2,7 +2,7 @@
 
 from django.db.models import Exists, OuterRef, Q
 
-from apps.accounts.access import may_read
+from apps.accounts.access import acts_as_staff, may_read
 from apps.articles.models import Article
 from apps.issues.models import Issue
 from apps.uploads.files import file_url
@@ -12,13 +12,13 @@ from apps.uploads.models import ImageUse
 def may_see_file(user, path: str) -> bool:
     """Return whether `user` may see the uploaded file `path` (canonical, see files.clean_path).
 
-    Staff see every file (they edit drafts and preview). A reader sees a file that an issue or
-    article they may read uses now, by the one rule of what a reader may read
-    (`visible_to`); a file nothing readable uses (a draft's, a replaced cover) is for staff
+    Staff past the second factor see every file (they edit drafts and preview). A reader sees
+    a file that an issue or article they may read uses now, by the one rule of what a reader
+    may read (`visible_to`); a file nothing readable uses (a draft's, a replaced cover) is for staff
     only. One query, whatever the number of uses. Each use is confirmed in the item's
     current content, so a row that outlived its image (a `QuerySet.update()`) shows nothing.
     """
-    if user.is_active and user.is_staff:
+    if acts_as_staff(user):
         return True
     if not may_read(user):
         return False

@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from apps.accounts.access import acts_as_staff
 from apps.articles.models import Industry, Section
 from apps.issues.models import Issue
 from apps.wordimport import storage
@@ -31,8 +32,7 @@ NOTE_EXCERPT = 200
 
 def may_import(user) -> bool:
     return (
-        user.is_active
-        and user.is_staff
+        acts_as_staff(user)
         and user.has_perm("issues.add_issue")
         and user.has_perm("articles.add_article")
     )

@@ -2,16 +2,13 @@
 
 from django.db import models
 
+from apps.accounts.access import acts_as_staff
 from apps.issues.models import Issue
 
 
 def _staff_may(user, action, model) -> bool:
     opts = model._meta
-    return (
-        user.is_active
-        and user.is_staff
-        and user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
-    )
+    return acts_as_staff(user) and user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
 
 
 def is_reviewer(user, model) -> bool:

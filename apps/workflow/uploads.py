@@ -1,10 +1,10 @@
 """The image upload endpoint of the rich-text editor (CKEditor 5) in the back office."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.views.decorators.http import require_POST
 
+from apps.accounts.access import acts_as_staff
 from apps.core.images import reencode_image, store_editor_image
 
 
@@ -30,13 +30,9 @@ def editor_image_upload(request):
 
 
 def _may_upload(user):
-    # The setting keeps django-ckeditor-5's meaning (its own upload view is not routed); on
-    # top of it, only those who edit articles or issues need to upload their images.
-    if settings.CKEDITOR_5_FILE_UPLOAD_PERMISSION == "staff" and not (
-        user.is_active and user.is_staff
-    ):
-        return False
-    # Part of the back office: where the admin asks for a TOTP code, so does the upload.
-    if settings.OTP_REQUIRED and not user.is_verified():
+    # Part of the back office: only staff past the second factor (where the admin asks for a
+    # TOTP code) who edit articles or issues upload their images, whatever
+    # django-ckeditor-5's own setting says (its own upload view is not routed).
+    if not acts_as_staff(user):
         return False
     return user.has_perm("articles.change_article") or user.has_perm("issues.change_issue")

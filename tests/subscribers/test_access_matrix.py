@@ -5,6 +5,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.articles.models import Article
 from apps.issues.models import Issue
@@ -13,7 +15,19 @@ from tests.factories import ArticleFactory, IssueFactory, StaffFactory, Subscrib
 
 pytestmark = pytest.mark.django_db
 
-VISITORS = ["anonymous", "leader", "enterprise", "expired", "suspended", "staff"]
+VISITORS = [
+    "anonymous",
+    "leader",
+    "enterprise",
+    "expired",
+    "suspended",
+    "staff",
+    # Where the second factor is required (production): a staff session that passed it, one
+    # that signed in with the password alone, and such a one whose account also subscribes.
+    "staff_verified",
+    "staff_password_only",
+    "staff_password_only_subscribed",
+]
 CONTENT = ["visible", "draft", "leadership"]
 
 
@@ -35,12 +49,24 @@ def content():
     }
 
 
+@pytest.fixture(autouse=True)
+def second_factor_required(settings):
+    # As in production; the plain "staff" row stands for a verified session through
+    # sign_in, like "staff_verified".
+    settings.OTP_REQUIRED = True
+
+
 def visitor(name):
     today = timezone.localdate()
     if name == "anonymous":
         return None
-    if name == "staff":
-        return StaffFactory(username="support")
+    if name in ("staff", "staff_verified", "staff_password_only"):
+        return StaffFactory(username=name)
+    if name == "staff_password_only_subscribed":
+        user = SubscriberFactory(user__username=name, kind=Subscriber.Kind.ENTERPRISE).user
+        user.is_staff = True
+        user.save()
+        return user
     if name == "expired":
         return SubscriberFactory(
             user__username="lapsed",
@@ -52,10 +78,25 @@ def visitor(name):
     return user
 
 
+def sign_in(client, name, user):
+    """Sign `user` in as visitor `name`: staff rows other than "password only" also pass the
+    second factor, as the back office's login does."""
+    client.force_login(user)
+    if name in ("staff", "staff_verified"):
+        device = TOTPDevice.objects.create(user=user, name="身份验证器", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
 def expected(name, kind):
     """What each visitor gets for an article URL."""
-    if name in ("anonymous", "suspended"):
-        return 302  # to the login page; a suspended account's session no longer counts
+    if name in ("anonymous", "suspended", "staff_password_only"):
+        # To a login page: a suspended account's session no longer counts, and staff without
+        # the second factor are asked for it.
+        return 302
+    if name == "staff_password_only_subscribed":
+        name = "enterprise"  # reads what the account's subscription allows, no more
     if name == "expired":
         return 403  # the page that says when the subscription ended
     if kind == "draft":
@@ -70,7 +111,7 @@ def expected(name, kind):
 def test_article_and_issue_urls(client, content, name, kind):
     user = visitor(name)
     if user is not None:
-        client.force_login(user)
+        sign_in(client, name, user)
         if name == "suspended":
             user.is_active = False
             user.save()
@@ -96,12 +137,12 @@ def test_article_and_issue_urls(client, content, name, kind):
 def test_lists_never_show_what_the_visitor_may_not_read(client, content, name):
     user = visitor(name)
     if user is not None:
-        client.force_login(user)
+        sign_in(client, name, user)
     for url in [reverse("reader:home"), reverse("reader:issues"), reverse("reader:feedback")]:
         response = client.get(url, follow=True)
         page = response.content.decode()
         assert "草稿期文章" not in page
-        if name != "leader" and name != "staff":
+        if name not in ("leader", "staff", "staff_verified"):
             assert "领导参阅" not in page
 
 
