@@ -4,6 +4,9 @@ A row names the user (username, name, mobile, e-mail) and the subscription. Ever
 checked here with a message in Chinese; the import runs in one transaction and is rolled back
 when any row is invalid, so a file with one bad row imports nothing.
 
+The account columns pass the user model's own field rules (its validators and lengths, as the
+admin's forms apply them), whoever calls the import.
+
 An import never creates or changes a staff or superuser account, and changes the e-mail or
 mobile of an existing account (with which one signs in and resets the password) only when the
 person importing confirmed exactly that (`identity_changes_confirmed`).
@@ -15,7 +18,6 @@ from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from import_export import resources
 from import_export.fields import Field
 from import_export.resources import Diff
@@ -46,7 +48,20 @@ REGIONS = {label: value for value, label in Subscriber.Region.choices}
 YES = {"是", "yes", "y", "1", "true"}
 NO = {"否", "no", "n", "0", "false"}
 SEPARATORS = re.compile(r"[、,，;；\s]+")
-MOBILE = re.compile(r"^1\d{10}$")
+# The account columns and the user model's fields they set.
+ACCOUNT_FIELDS = {
+    "username": "username",
+    "full_name": "last_name",
+    "mobile": "mobile",
+    "email": "email",
+}
+# Our wording of a value the model refuses, naming the value; Django's Chinese for the username
+# says "英文字母" only, although its validator takes Chinese characters too.
+INVALID_ACCOUNT_VALUE = {
+    "username": "用户名“{value}”无效：只能包含字母（含汉字）、数字和 @ . + - _，不能有空格。",
+    "mobile": "手机号码“{value}”格式不正确，应为 11 位数字。",
+    "email": "电子邮箱“{value}”格式不正确。",
+}
 # The columns with which one signs in (and asks for a new password), as the preview names them.
 LOGIN_NAMES = {"email": "登录邮箱", "mobile": "登录手机号"}
 CONFIRM_IDENTITY_CHANGES = "我确认更改以上账号的登录邮箱/手机号"
@@ -254,6 +269,7 @@ class SubscriberResource(resources.ModelResource):
         for key in REQUIRED:
             if not values[key] and not isinstance(row.get(COLUMNS[key]), date):
                 errors.add(key, "必填。")
+        self._check_account(values, errors)
         user = self._user_for(subscriber, values, errors)
         kind = KINDS.get(values["kind"])
         if values["kind"] and kind is None:
@@ -275,7 +291,7 @@ class SubscriberResource(resources.ModelResource):
             raise ValidationError(errors)
         self._check_identity(user, values)
 
-        user.last_name, user.first_name = values["full_name"][:150], ""
+        user.last_name, user.first_name = values["full_name"], ""
         user.mobile = values["mobile"]
         user.email = values["email"]
         subscriber.kind = kind
@@ -290,6 +306,29 @@ class SubscriberResource(resources.ModelResource):
         subscriber.notify_by_email = notify not in NO
         subscriber._user = user
         subscriber._industries = industries
+
+    @staticmethod
+    def _check_account(values, errors):
+        """Refuse account values the user model refuses: its field validators and lengths."""
+        user_model = get_user_model()
+        # An empty cell is the required columns' check (必填) or means "none".
+        given = {field: values[key] for key, field in ACCOUNT_FIELDS.items() if values[key]}
+        others = [field.name for field in user_model._meta.fields if field.name not in given]
+        try:
+            # A new instance, so that the row's values do not touch the account before the
+            # identity check compares them with it.
+            user_model(**given).clean_fields(exclude=others)
+        except ValidationError as refusal:
+            for key, field in ACCOUNT_FIELDS.items():
+                for error in refusal.error_dict.get(field, []):
+                    if error.code == "max_length":
+                        limit, length = error.params["limit_value"], error.params["show_value"]
+                        message = f"不能超过 {limit} 个字符（现有 {length} 个）。"
+                    elif error.code == "invalid" and key in INVALID_ACCOUNT_VALUE:
+                        message = INVALID_ACCOUNT_VALUE[key].format(value=values[key])
+                    else:
+                        message = error.messages[0]
+                    errors.add(key, message)
 
     def _user_for(self, subscriber, values, errors):
         user_model = get_user_model()
@@ -343,17 +382,9 @@ class SubscriberResource(resources.ModelResource):
             raise ValidationError(errors)
 
     def _check_unique_contact(self, user, key, value, errors):
-        if not value:
+        # A value already refused (_check_account) is not looked for among the accounts.
+        if not value or COLUMNS[key] in errors:
             return
-        if key == "mobile" and not MOBILE.match(value):
-            errors.add(key, f"手机号码“{value}”格式不正确，应为 11 位数字。")
-            return
-        if key == "email":
-            try:
-                validate_email(value)
-            except ValidationError:
-                errors.add(key, f"电子邮箱“{value}”格式不正确。")
-                return
         lookup = {"email__iexact": value} if key == "email" else {"mobile": value}
         taken = get_user_model().objects.filter(**lookup).exclude(pk=user.pk).exists()
         normalized = value.lower()
