@@ -261,6 +261,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # `manage.py backup` writes dated archives (database and uploads) here and keeps the newest few.
 BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
 BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
+# Signs backups (empty: SECRET_KEY), so installations may share backups without sharing SECRET_KEY.
+BACKUP_SIGNING_KEY = env.str("BACKUP_SIGNING_KEY", default="")
 
 # --- E-mail ----------------------------------------------------------------------------------
 
