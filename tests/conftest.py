@@ -70,6 +70,7 @@ class Received(list):
     def __init__(self):
         super().__init__()
         self.refuse = {}
+        self.delay = 0.0  # seconds the server takes over each message, to keep mail in flight
 
     def to(self, address):
         return [message for message in self if address in message["To"]]
@@ -92,8 +93,10 @@ class _Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        import asyncio
         from email import message_from_bytes, policy
 
+        await asyncio.sleep(self.messages.delay)
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted for delivery"
 
@@ -130,12 +133,13 @@ def worker():
     """Run the real worker (django-tasks-db's, as `manage.py worker` runs it) in this process
     until nothing is due. A task that failed is reported as the test's failure unless the
     test expects failures (`worker(failures_expected=True)`)."""
-    from django_tasks_db.management.commands.db_worker import Worker
     from django_tasks_db.models import DBTaskResult
+
+    from apps.notifications.management.commands.worker import DurableWorker
 
     def run(*, failures_expected=False):
         started = timezone.now()
-        Worker(
+        DurableWorker(
             queue_names=["*"],
             interval=0,
             batch=True,

@@ -8,7 +8,9 @@
   A failure is recorded on that row alone, tried again later (retries.py), and never stops
   the others.
 - The periodic jobs (`schedule.py`) call `resume` every minute: rows whose retry time has come
-  and rows left "sending" by a worker that died are sent again.
+  and rows left "sending" by a worker that died (its heartbeat stopped) are sent again.
+- A lost database connection pauses the sending, never ends it (reconnect.py): what a worker
+  claimed, checked and sent is recorded once the database is back, so each message goes once.
 
 Each message carries a Message-ID made from the issue and the subscriber: if a worker dies
 between the server's acceptance and the row's update, the one message that may be sent twice
@@ -28,16 +30,18 @@ from django_tasks import task
 
 from apps.accounts.access import may_read
 from apps.issues.models import Issue
-from apps.notifications import retries
+from apps.notifications import heartbeat, retries
 from apps.notifications.handover import hand_over
 from apps.notifications.issue_mail import IssueMail
 from apps.notifications.models import Delivery
+from apps.notifications.reconnect import survives_outages
 from apps.subscribers.selectors import current_subscribers
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 50
-# A row "sending" for longer than this belongs to a worker that died.
+# A row "sending" for longer than this belongs to a worker that died, even where no heartbeat
+# says so (a process that is not a worker, such as a management command, sent it).
 STALE_AFTER = timedelta(minutes=15)
 Status = Delivery.Status
 
@@ -91,13 +95,18 @@ def retry_failed(issue) -> int:
 def resume() -> None:
     """Send again what is due: retries whose time has come, rows a dead worker left behind.
 
-    A worker marks each row as it reaches it (`_still_mine`), so a row "sending" for longer
-    than STALE_AFTER has no live worker. It goes back to the queue, or to failed once it has
-    used its attempts (a message that brings its worker down must not do so forever). An issue
-    a worker is sending now gets no second task: that worker sends what is due.
+    A row claimed by a worker whose heartbeat stopped has no live worker; neither has one that
+    a worker, marking each row as it reaches it (`_still_mine`), left "sending" for longer than
+    STALE_AFTER. It goes back to the queue, or to failed once it has used its attempts (a
+    message that brings its worker down must not do so forever). A row that may have reached
+    the mail server before its worker died is sent again with the same Message-ID. An issue a
+    worker is sending now gets no second task: that worker sends what is due.
     """
     now = timezone.now()
-    stale = Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=now - STALE_AFTER)
+    stale = Delivery.objects.filter(status=Status.SENDING).filter(
+        models.Q(claimed_at__lt=now - STALE_AFTER)
+        | models.Q(claimed_worker__in=heartbeat.dead_workers())
+    )
     stale.filter(attempts__gte=retries.MAX_ATTEMPTS).update(
         status=Status.FAILED, claimed_by="", last_error="发送中断，已达最大尝试次数。"
     )
@@ -161,7 +170,17 @@ def _due(now):
 
 
 def _claim(issue_id) -> list[Delivery]:
-    """Take up to BATCH_SIZE due rows for this worker alone.
+    """Take up to BATCH_SIZE due rows for this worker alone, with what their messages show.
+
+    Two steps, each waiting out a lost connection by itself: a claim that was made is read
+    back rather than made again, which would leave its rows "sending" with nobody sending.
+    """
+    return _claimed(_take_batch(issue_id))
+
+
+@survives_outages
+def _take_batch(issue_id) -> str:
+    """Mark up to BATCH_SIZE due rows as this worker's; return the batch's token.
 
     The update's condition is evaluated again on each row under its lock (PostgreSQL) or
     under the database's write lock (SQLite), so a row another worker took is not taken.
@@ -176,9 +195,16 @@ def _claim(issue_id) -> list[Delivery]:
         due.filter(pk__in=pks).update(
             status=Status.SENDING,
             claimed_by=token,
+            claimed_worker=heartbeat.this_worker(),
             claimed_at=now,
             attempts=models.F("attempts") + 1,
         )
+    return token
+
+
+@survives_outages
+def _claimed(token) -> list[Delivery]:
+    """The rows of the batch `token`, with what their messages show."""
     return list(
         Delivery.objects.filter(claimed_by=token, status=Status.SENDING)
         .select_related("subscriber__user")
@@ -231,6 +257,7 @@ def _send_one(mail, delivery, connection) -> int:
     return 1
 
 
+@survives_outages
 def _still_mine(delivery) -> bool:
     """Whether the row is still this worker's to send and its issue still live; marks it
     as in progress now, so that a long batch is not taken for one a dead worker left."""
@@ -254,8 +281,9 @@ def _failed(delivery, error):
     _finish(delivery, Status.QUEUED, error=description, next_attempt_at=timezone.now() + wait)
 
 
+@survives_outages
 def _finish(delivery, status, *, error="", email="", next_attempt_at=None):
-    changes = {"status": status, "last_error": error, "claimed_by": ""}
+    changes = {"status": status, "last_error": error, "claimed_by": "", "claimed_worker": ""}
     if status == Status.SENT:
         changes.update(sent_at=timezone.now(), email=email)
     if next_attempt_at is not None:

@@ -29,6 +29,9 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
     next_attempt_at = models.DateTimeField("下次发送时间", default=timezone.now)
     claimed_by = models.CharField("发送批次", max_length=32, blank=True, editable=False)
+    # The worker process sending it (WorkerHeartbeat.worker_id): when its heartbeat stops, the
+    # row is taken back at once instead of after STALE_AFTER.
+    claimed_worker = models.CharField("发送进程", max_length=64, blank=True, editable=False)
     claimed_at = models.DateTimeField("开始发送时间", null=True, blank=True)
     email = models.EmailField("收件地址", blank=True)
     last_error = models.TextField("最近一次错误", blank=True)
@@ -96,3 +99,25 @@ class Unsubscribe(models.Model):
 
     def __str__(self):
         return f"{self.subscriber}：{self.at:%Y-%m-%d %H:%M}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A worker process saying it is alive, every few seconds (apps.notifications.heartbeat).
+
+    Health checks read it, and the mail a worker had claimed goes back to the queue as soon as
+    its heartbeat stops.
+    """
+
+    worker_id = models.CharField("进程标识", max_length=64, primary_key=True)
+    host = models.CharField("主机", max_length=255)
+    pid = models.PositiveIntegerField("进程号")
+    started_at = models.DateTimeField("启动时间", default=timezone.now)
+    beat_at = models.DateTimeField("最近心跳", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "后台进程心跳"
+        verbose_name_plural = "后台进程心跳"
+        ordering = ["-beat_at"]
+
+    def __str__(self):
+        return f"{self.host}:{self.pid}"

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
-from apps.notifications import deliveries, office
+from apps.notifications import deliveries, heartbeat, office
 from apps.notifications.live import mark_live
 
 logger = logging.getLogger(__name__)
@@ -16,8 +16,8 @@ logger = logging.getLogger(__name__)
 # its whole text, a password-reset link included.
 KEEP_FINISHED_TASKS = timedelta(days=2)
 # A task "running" for longer belongs to a worker that was killed (django-tasks-db leaves it
-# so): it is run again. Our tasks are short (one message) or safe to run twice (an issue's
-# mail claims its rows).
+# so): it is run again, and so is one whose worker's heartbeat stopped. Our tasks are short
+# (one message) or safe to run twice (an issue's mail claims its rows).
 ABANDONED_AFTER = timedelta(hours=1)
 
 
@@ -29,9 +29,16 @@ def run_periodic_jobs() -> dict:
     claimed = mark_live()
     deliveries.resume()
     reminded = office.send_expiry_reminders()
-    DBTaskResult.objects.filter(
-        status=TaskResultStatus.RUNNING, started_at__lt=now - ABANDONED_AFTER
-    ).update(status=TaskResultStatus.READY, started_at=None)
+    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
+    dead = set(heartbeat.dead_workers().values_list("worker_id", flat=True))
+    # Few rows run at once; worker_ids is JSON, which SQLite cannot search: read here.
+    abandoned = [
+        pk
+        for pk, started_at, workers in running.values_list("pk", "started_at", "worker_ids")
+        if started_at < now - ABANDONED_AFTER or (workers and workers[-1] in dead)
+    ]
+    running.filter(pk__in=abandoned).update(status=TaskResultStatus.READY, started_at=None)
+    heartbeat.forget_old()
     DBTaskResult.objects.finished().filter(finished_at__lt=now - KEEP_FINISHED_TASKS).delete()
     return {"live": claimed, "reminded": reminded}
 

@@ -25,7 +25,7 @@ def test_the_workers_schedule_sends_a_scheduled_issue_at_its_time(reviewer, smtp
     issue = ready_issue()
     at = timezone.now() + timedelta(seconds=4)
     steps.perform(issue, "schedule", by=reviewer, at=at)
-    with pytest.raises(CommandError, match="最近五分钟没有完成定时任务"):
+    with pytest.raises(CommandError, match="两分钟内没有心跳"):
         call_command("worker_health")
 
     environment = {
