@@ -23,3 +23,9 @@ urlpatterns = [
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", protected_media, name="media"),
     path("", include("apps.reader.urls")),
 ]
+
+# The error pages never read the request's body nor run the CSRF check (see config/views.py).
+handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"

@@ -5,7 +5,15 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import SuspiciousFileOperation
-from django.http import Http404, HttpResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    HttpResponseNotFound,
+    HttpResponseServerError,
+)
+from django.template import loader
 from django.utils._os import safe_join
 from django.views.static import serve
 
@@ -64,3 +72,32 @@ def import_word(request):
     from apps.wordimport import views
 
     return views.import_word(request)
+
+
+# --- Error pages ---------------------------------------------------------------------------------
+# Django's own handlers are decorated with requires_csrf_token, which runs the CSRF check: on a
+# POST that check reads request.POST. When the error being answered is that the body could not
+# be read (a charset other than UTF-8, a broken multipart form), it raises again, then the 500
+# handler raises the same way, and the exception leaves Django: the WSGI server answers a bare
+# 500 and prints a plain-text traceback, with no request id. These handlers never run the check
+# and never read the body; none of their templates holds a form, so they need no CSRF token.
+
+
+def bad_request(request, exception):
+    """400: templates/400.html, rendered without the request (nothing of it is needed)."""
+    return HttpResponseBadRequest(loader.render_to_string("400.html"))
+
+
+def permission_denied(request, exception):
+    """403: templates/403.html, with the reader site's frame (the user, the publication)."""
+    return HttpResponseForbidden(loader.render_to_string("403.html", request=request))
+
+
+def page_not_found(request, exception):
+    """404: templates/404.html, with the reader site's frame (the user, the publication)."""
+    return HttpResponseNotFound(loader.render_to_string("404.html", request=request))
+
+
+def server_error(request):
+    """500: templates/500.html, without the request: the database may be what failed."""
+    return HttpResponseServerError(loader.render_to_string("500.html"))
