@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import BadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,11 +25,32 @@ def contact_details():
     }
 
 
+# A reader page's redirects repeat its query string: to the page's canonical address
+# (page_cache), and to the login page or the second factor in `next`, escaped once more (a byte
+# may become five). A proxy in front refuses a response whose headers outgrow its buffer (nginx
+# answered 502), so an address longer than any real one is refused here, before any redirect,
+# with the site's 400 page, whatever the proxy. Real ones are far shorter: the search box takes
+# 200 characters (the search uses 100); such a search in Chinese with every filter is about
+# 2,000 characters of query string once URL-encoded.
+MAX_PARAMETER_LENGTH = 500  # characters, decoded, of one name or value
+MAX_QUERY_STRING_LENGTH = 3000  # characters as sent (URL-encoded)
+
+
+def refuse_overlong_query(request) -> None:
+    """Raise BadRequest for a query string, or a parameter in it, longer than a real one."""
+    if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING_LENGTH:
+        raise BadRequest("query string too long")
+    for name, values in request.GET.lists():
+        if any(len(text) > MAX_PARAMETER_LENGTH for text in (name, *values)):
+            raise BadRequest("query parameter too long")
+
+
 class SubscriberRequiredMixin(LoginRequiredMixin):
     """Send anonymous visitors to the login page, staff who signed in with a password alone
     to the second factor, and lapsed subscribers to an explanation."""
 
     def dispatch(self, request, *args, **kwargs):
+        refuse_overlong_query(request)
         if needs_second_factor(request.user) and not may_read(request.user):
             return redirect_to_login(
                 request.get_full_path(), reverse("admin:login"), REDIRECT_FIELD_NAME
