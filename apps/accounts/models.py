@@ -60,3 +60,7 @@ class LoginLockout(AccessAttempt):
         proxy = True
         verbose_name = "登录锁定"
         verbose_name_plural = "登录锁定"
+
+    def __str__(self):
+        # axes' own reads "Attempted Access: …", in the admin's titles and breadcrumbs.
+        return f"{self.username}（{self.ip_address}）"

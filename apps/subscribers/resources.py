@@ -10,6 +10,11 @@ admin's forms apply them), whoever calls the import.
 An import never creates or changes a staff or superuser account, and changes the e-mail or
 mobile of an existing account (with which one signs in and resets the password) only when the
 person importing confirmed exactly that (`identity_changes_confirmed`).
+
+For an existing subscriber a blank cell leaves the field as it is; clearing a field takes the
+cell text CLEAR. A row that would end or shorten a current subscription, change the kind or
+turn the e-mail off is imported only when the person importing confirmed those changes too
+(`risky_changes_confirmed`); the dry run lists them, row by row.
 """
 
 import re
@@ -18,6 +23,8 @@ from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.html import format_html
 from import_export import resources
 from import_export.fields import Field
 from import_export.resources import Diff
@@ -65,6 +72,13 @@ INVALID_ACCOUNT_VALUE = {
 # The columns with which one signs in (and asks for a new password), as the preview names them.
 LOGIN_NAMES = {"email": "登录邮箱", "mobile": "登录手机号"}
 CONFIRM_IDENTITY_CHANGES = "我确认更改以上账号的登录邮箱/手机号"
+CONFIRM_RISKY_CHANGES = "我确认以上订户的订阅期、订户类型和邮件通知的更改"
+# The cell text that clears a field (a blank cell leaves it as it is); the ASCII brackets too,
+# as people type them.
+CLEAR = "（清空）"
+CLEAR_MARKERS = {CLEAR, "(清空)"}
+# The columns an existing subscriber may have empty; the others are required.
+CLEARABLE = ["mobile", "email", "position", "phone", "industries", "notes"]
 
 
 class RowErrors(dict):
@@ -84,13 +98,13 @@ def _text(row, key):
     return restore(str(value).strip())
 
 
-def _date(row, key, errors):
-    value = row.get(COLUMNS[key])
+def _date(value, key, errors):
+    """The calendar date of a cell (an Excel date or a text date), or None if it is empty."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    text = _text(row, key)
+    text = value
     if not text:
         return None
     for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"):
@@ -116,6 +130,25 @@ class ExportedValuesDiff(Diff):
     def _exported(resource, instance):
         return [resource.export_field(field, instance) for field in resource.get_import_fields()]
 
+    def as_html(self):
+        """Each cell as it will be; a changed cell of an existing subscriber as old → new.
+
+        Not the library's character diff, which shows two dates run together character by
+        character ("2026-14-01-071").
+        """
+        if self.new:
+            return [format_html("{}", value) for value in self.right]
+        return [
+            format_html("{}", new)
+            if old == new
+            else format_html(
+                '<span class="import-change"><del>{}</del> → <ins>{}</ins></span>',
+                old or "（空）",
+                new or "（空）",
+            )
+            for old, new in zip(self.left, self.right, strict=True)
+        ]
+
 
 @dataclass(frozen=True)
 class IdentityChange:
@@ -131,6 +164,20 @@ class IdentityChange:
             f"账号{self.account}的{LOGIN_NAMES[self.field]}："
             f"{self.old or '（空）'} → {self.new or '（空）'}"
         )
+
+
+@dataclass(frozen=True)
+class RiskyChange:
+    """A row would end or shorten a subscription, change its kind or turn its e-mail off."""
+
+    account: str
+    key: str
+    old: str
+    new: str
+    note: str = ""
+
+    def __str__(self):
+        return f"账号{self.account}的{COLUMNS[self.key]}：{self.old} → {self.new}{self.note}"
 
 
 def _account(subscriber):
@@ -227,18 +274,29 @@ class SubscriberResource(resources.ModelResource):
 
     # --- import ---
 
-    def import_data(self, dataset, dry_run=False, *, identity_changes_confirmed=False, **kwargs):
-        """Import `dataset` all or nothing, listing changes of login names in the result."""
+    def import_data(
+        self,
+        dataset,
+        dry_run=False,
+        *,
+        identity_changes_confirmed=False,
+        risky_changes_confirmed=False,
+        **kwargs,
+    ):
+        """Import `dataset` all or nothing, listing the changes that need confirming."""
         kwargs["use_transactions"] = True
         kwargs["rollback_on_validation_errors"] = True
-        # A row that changes the e-mail or mobile of an existing account is an error in a real
-        # run unless the person importing confirmed it; a preview writes nothing and lists it.
+        # A row that changes the e-mail or mobile of an existing account, or ends, shortens,
+        # re-kinds or silences a subscription, is an error in a real run unless the person
+        # importing confirmed that kind of change; a preview writes nothing and lists them.
         self._refuse_identity_changes = not dry_run and not identity_changes_confirmed
-        self._identity_changes, self._refused_rows = [], 0
+        self._refuse_risky_changes = not dry_run and not risky_changes_confirmed
+        self._identity_changes, self._risky_changes, self._refused_rows = [], [], 0
         result = super().import_data(dataset, dry_run=dry_run, **kwargs)
         result.identity_changes = self._identity_changes
+        result.risky_changes = self._risky_changes
         # The import failed for that reason alone: confirming it would import the file.
-        result.identity_changes_refused = (
+        result.unconfirmed_changes_refused = (
             self._refused_rows > 0
             and not result.has_errors()
             and self._refused_rows == len(result.invalid_rows)
@@ -249,6 +307,7 @@ class SubscriberResource(resources.ModelResource):
         # Set before the check: the library goes on to the rows after a refused file, and each
         # row is then refused with its own message instead of failing on a missing attribute.
         self._seen = {"username": set(), "mobile": set(), "email": set()}
+        self._row_flags = []
         self._industries = {industry.name: industry for industry in Industry.objects.all()}
         missing = [
             name for name in (COLUMNS[key] for key in REQUIRED) if name not in dataset.headers
@@ -263,11 +322,42 @@ class SubscriberResource(resources.ModelResource):
     def init_instance(self, row=None):
         return Subscriber()
 
+    def _values(self, subscriber, row, errors):
+        """The row's value for each column: what it says, or what the subscriber has.
+
+        For an existing subscriber a blank cell means "as it is" (a file with only the
+        columns one means to change must not erase the others); CLEAR clears a field.
+        """
+        current = (
+            {key: getattr(self, f"dehydrate_{key}")(subscriber) for key in COLUMNS}
+            if subscriber.pk
+            else {}
+        )
+        values = {}
+        for key, column in COLUMNS.items():
+            cell, text = row.get(column), _text(row, key)
+            if isinstance(cell, date):
+                values[key] = cell  # an Excel date, read as a date
+            elif text in CLEAR_MARKERS:
+                if key not in CLEARABLE:
+                    errors.add(
+                        key,
+                        f"此列不能清空，请填写内容或留空（留空表示不修改）；“{CLEAR}”"
+                        "只能用于：" + "、".join(COLUMNS[k] for k in CLEARABLE) + "。",
+                    )
+                values[key] = ""
+            elif not text:
+                values[key] = current.get(key, "")
+            else:
+                values[key] = text
+        return values
+
     def import_instance(self, subscriber, row, **kwargs):
         errors = RowErrors()
-        values = {key: _text(row, key) for key in COLUMNS}
+        self._row_flags = []
+        values = self._values(subscriber, row, errors)
         for key in REQUIRED:
-            if not values[key] and not isinstance(row.get(COLUMNS[key]), date):
+            if not values[key] and COLUMNS[key] not in errors:
                 errors.add(key, "必填。")
         self._check_account(values, errors)
         user = self._user_for(subscriber, values, errors)
@@ -280,8 +370,8 @@ class SubscriberResource(resources.ModelResource):
                 "region", f"“{values['region']}”不是有效的地区，应为：{'、'.join(REGIONS)}。"
             )
         industries = self._industries_named(values["industries"], errors)
-        valid_from = _date(row, "valid_from", errors)
-        valid_until = _date(row, "valid_until", errors)
+        valid_from = _date(values["valid_from"], "valid_from", errors)
+        valid_until = _date(values["valid_until"], "valid_until", errors)
         if valid_from and valid_until and valid_until < valid_from:
             errors.add("valid_until", "订阅截止日期不能早于开始日期。")
         notify = values["notify_by_email"].lower()
@@ -289,9 +379,18 @@ class SubscriberResource(resources.ModelResource):
             errors.add("notify_by_email", "请填写“是”或“否”。")
         if errors:
             raise ValidationError(errors)
-        self._check_identity(user, values)
+        self._check_confirmations(
+            user,
+            subscriber,
+            values,
+            kind=kind,
+            valid_from=valid_from or subscriber.valid_from,
+            valid_until=valid_until,
+            notify=notify not in NO,
+        )
 
-        user.last_name, user.first_name = values["full_name"], ""
+        if values["full_name"] != user.get_full_name():
+            user.last_name, user.first_name = values["full_name"], ""
         user.mobile = values["mobile"]
         user.email = values["email"]
         subscriber.kind = kind
@@ -360,26 +459,83 @@ class SubscriberResource(resources.ModelResource):
         self._check_unique_contact(user, "email", values["email"], errors)
         return user
 
-    def _check_identity(self, user, values):
-        """Record a change of an existing account's login e-mail or mobile; refuse it if due."""
-        if user.pk is None:
+    def _check_confirmations(self, user, subscriber, values, **new):
+        """Record the changes of an existing subscriber that need confirming; refuse the
+        unconfirmed ones in a real run."""
+        if user.pk is None or subscriber.pk is None:
             return
-        changes = [
+        identity = [
             IdentityChange(str(user), key, getattr(user, key), values[key])
             for key in LOGIN_NAMES
             if getattr(user, key) != values[key]
         ]
-        self._identity_changes.extend(changes)
-        if changes and self._refuse_identity_changes:
-            self._refused_rows += 1
-            errors = RowErrors()
-            for change in changes:
+        risky = self._risky_changes_of(str(user), subscriber, **new)
+        self._identity_changes.extend(identity)
+        self._risky_changes.extend(risky)
+        self._row_flags = [*identity, *risky]
+        errors = RowErrors()
+        if self._refuse_identity_changes:
+            for change in identity:
                 errors.add(
                     change.field,
                     f"此行将更改{change}；确认导入时未勾选“{CONFIRM_IDENTITY_CHANGES}”，"
                     "所以没有导入任何数据。",
                 )
+        if self._refuse_risky_changes:
+            for change in risky:
+                errors.add(
+                    change.key,
+                    f"此行将更改{change}；确认导入时未勾选“{CONFIRM_RISKY_CHANGES}”，"
+                    "所以没有导入任何数据。",
+                )
+        if errors:
+            self._refused_rows += 1
             raise ValidationError(errors)
+
+    @staticmethod
+    def _risky_changes_of(account, subscriber, *, kind, valid_from, valid_until, notify):
+        """What a row would do to a subscriber that could cut a reader off without a word."""
+        today = timezone.localdate()
+        changes = []
+        if subscriber.valid_until >= today and valid_until < subscriber.valid_until:
+            ends = "（订阅将立即结束）" if valid_until < today else "（订阅期缩短）"
+            changes.append(
+                RiskyChange(
+                    account,
+                    "valid_until",
+                    subscriber.valid_until.isoformat(),
+                    valid_until.isoformat(),
+                    ends,
+                )
+            )
+        if subscriber.is_current(today) and valid_from > today:
+            changes.append(
+                RiskyChange(
+                    account,
+                    "valid_from",
+                    subscriber.valid_from.isoformat(),
+                    valid_from.isoformat(),
+                    "（在此之前不能阅读）",
+                )
+            )
+        if kind != subscriber.kind:
+            changes.append(
+                RiskyChange(
+                    account,
+                    "kind",
+                    subscriber.get_kind_display(),
+                    Subscriber.Kind(kind).label,
+                )
+            )
+        if subscriber.notify_by_email and not notify:
+            changes.append(RiskyChange(account, "notify_by_email", "是", "否"))
+        return changes
+
+    def after_import_row(self, row, row_result, **kwargs):
+        # The dry run's table numbers each row as the file does and marks it with the changes
+        # that need confirming.
+        row_result.number = kwargs.get("row_number")
+        row_result.flags = self._row_flags
 
     def _check_unique_contact(self, user, key, value, errors):
         # A value already refused (_check_account) is not looked for among the accounts.

@@ -62,10 +62,11 @@ def dry_run(client, upload, fmt="0"):
     return client.post(IMPORT_URL, {"import_file": upload, "format": fmt, "resource": "0"})
 
 
-def confirm(client, response):
-    """Post the confirmation form the dry run page offers."""
+def confirm(client, response, **ticks):
+    """Post the confirmation form the dry run page offers (with `ticks`, e.g. a tick box)."""
     form = response.context["confirm_form"]
-    return client.post(PROCESS_URL, {**form.initial, "resource": "0"}, follow=True)
+    data = {name: value for name, value in form.initial.items() if value is not False}
+    return client.post(PROCESS_URL, {**data, "resource": "0", **ticks}, follow=True)
 
 
 def test_template_has_the_chinese_headers(client, subadmin_client):
@@ -179,7 +180,9 @@ def test_import_updates_an_existing_subscriber(client, subadmin_client):
         organization="旧单位",
     )
     response = dry_run(client, xlsx(row()))
-    confirm(client, response)
+    # The row makes an enterprise reader a leader: a change of kind needs its own tick.
+    assert "账号li.shuji的订户类型：企业 → 领导" in response.content.decode()
+    confirm(client, response, confirm_risky_changes="on")
     existing.refresh_from_db()
     assert existing.organization == "鄢陵县委"
     assert Subscriber.objects.count() == 1
