@@ -51,9 +51,10 @@ run: install
 	@echo "在浏览器中打开 http://127.0.0.1:$(PORT)/ （编辑部：http://127.0.0.1:$(PORT)/admin/）"
 	@echo "后台任务进程与网站一同运行：发送邮件、定时发布；开发环境的邮件打印在此控制台。"
 	@# The worker runs beside the server and stops with it (Ctrl-C ends both).
-	@$(BIN)/python manage.py worker --no-reload & worker=$$!; \
+	@# Both get PORT (also from `make run PORT=9000`): the links in their e-mails name it.
+	@PORT=$(PORT) $(BIN)/python manage.py worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	PORT=$(PORT) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # pytest exits with 5 when it collected nothing: that is a broken suite, not a pass.
 test: install-dev

@@ -283,12 +283,15 @@ EMAIL_BACKEND = "apps.notifications.outbox.QueuedEmailBackend"
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="许昌竞争情报快递 <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Links in e-mails: the worker has no request to take the site's address from.
+# Links in e-mails: the worker has no request to take the site's address from. A local run
+# serves on PORT (`PORT=9000 make run` passes it to the server and the worker alike), so the
+# links in its e-mails follow the port it serves on.
+PORT = env.int("PORT", default=8000)
 SITE_URL = env.str(
     "SITE_URL",
     default=f"https://{ALLOWED_HOSTS[0]}"
     if ALLOWED_HOSTS and not DEBUG
-    else "http://127.0.0.1:8000",
+    else f"http://127.0.0.1:{PORT}",
 ).rstrip("/")
 
 # --- Background work -------------------------------------------------------------------------

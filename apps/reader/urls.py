@@ -34,6 +34,11 @@ urlpatterns = [
     path("articles/<int:pk>/", articles.ArticleDetailView.as_view(), name="article"),
     path("industries/", articles.IndustryMapView.as_view(), name="industries"),
     path("industries/<slug:slug>/", articles.IndustryView.as_view(), name="industry"),
+    path(
+        "industries/<slug:slug>/follow/",
+        articles.IndustryFollowView.as_view(),
+        name="industry_follow",
+    ),
     path("search/", search.SearchView.as_view(), name="search"),
     path("feedback/", feedback.FeedbackView.as_view(), name="feedback"),
     path("accounts/profile/", account.ProfileView.as_view(), name="profile"),

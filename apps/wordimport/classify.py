@@ -42,6 +42,12 @@ CLOSERS = "”’」』》）)】\"'"
 HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.IGNORECASE)
 YEAR_NUMBER = re.compile(r"((?:19|20)\d{2})\s*年\s*第\s*(\d{1,2})\s*期")
 DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+# "总第14期" (the running number since the first issue), on the masthead beside 第N期.
+TOTAL_NUMBER = re.compile(r"总\s*第\s*(\d{1,5})\s*期")
+# The document's year when the masthead gives no "2024年第1期": a date line ("2024年1月15日").
+YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+# A longer line with a date is running text (编者的话 opening with "2023年12月1日，…").
+DATE_LINE_MAX = 30
 # The masthead is among the first few lines; the year and number are looked for there too.
 MASTHEAD_LINES = 8
 # "一、", "（一）", "1.", "1、", "第一，": the numbered parts of one article, never its title.
@@ -117,6 +123,8 @@ class Classification:
     # No title was set off by a style or by formatting: titles were guessed from short lines.
     plain_titles: bool = False
     year_number: tuple[int, int] | None = None
+    total_number: int | None = None  # 总第N期
+    year: int | None = None  # the document's year, from 2024年第1期 or from its date
 
 
 def strip(text: str) -> str:
@@ -163,7 +171,10 @@ def classify(document, *, publication: str = "") -> Classification:
     _mark_emphasis(document, blocks, styles)
     result = Classification(blocks=blocks)
     _assign_roles(result, publication=publication)
-    result.year_number = _year_number(blocks)
+    masthead = _masthead_lines(document)
+    result.year_number = _year_number(masthead)
+    result.total_number = _total_number(masthead)
+    result.year = result.year_number[0] if result.year_number else _year(masthead)
     return result
 
 
@@ -399,6 +410,7 @@ def _front_matter(blocks, publication) -> int:
         text = block.text
         if (
             YEAR_NUMBER.search(text)
+            or TOTAL_NUMBER.search(text)
             or DATE.search(text)
             or (publication and publication in text)
             or block.masthead
@@ -501,10 +513,51 @@ def _last_line_of_article(blocks, title_position):
     return last
 
 
-def _year_number(blocks) -> tuple[int, int] | None:
+def _masthead_lines(document) -> list[str]:
+    """Return the text where the masthead may be: the first few paragraphs or tables of the
+    body (a masthead is often a table: 2024年第1期 in one cell, 总第14期 in another), then the
+    first page's header. Later mentions are about other issues."""
+    lines = []
+    for item in document.iter_inner_content():
+        if isinstance(item, Table):
+            texts = [cell.text for row in item.rows for cell in row.cells]
+        else:
+            texts = [item.text]
+        texts = [strip(t.replace("\n", " ").replace("\t", " ")) for t in texts]
+        texts = [t for t in texts if t]
+        if texts:
+            lines.extend(texts)
+            if len(lines) >= MASTHEAD_LINES:
+                break
+    section = document.sections[0] if document.sections else None
+    # A header linked to the previous one has no text of its own; reading it would add one.
+    if section is not None and not section.header.is_linked_to_previous:
+        lines.extend(strip(p.text) for p in section.header.paragraphs if strip(p.text))
+        for table in section.header.tables:
+            lines.extend(strip(c.text) for row in table.rows for c in row.cells if strip(c.text))
+    return lines
+
+
+def _year_number(lines) -> tuple[int, int] | None:
     # The masthead ("2023年第12期") comes first; later mentions are about other issues.
-    for block in [b for b in blocks if not b.is_empty][:MASTHEAD_LINES]:
-        match = YEAR_NUMBER.search(block.text)
+    for line in lines:
+        match = YEAR_NUMBER.search(line)
         if match:
             return int(match.group(1)), int(match.group(2))
+    return None
+
+
+def _total_number(lines) -> int | None:
+    for line in lines:
+        match = TOTAL_NUMBER.search(line)
+        if match and int(match.group(1)) > 0:
+            return int(match.group(1))
+    return None
+
+
+def _year(lines) -> int | None:
+    for line in lines:
+        match = DATE.search(line) if len(line) <= DATE_LINE_MAX else None
+        if match:
+            return int(YEAR.search(match.group(0)).group(1))
     return None

@@ -37,12 +37,14 @@ def create_issue(
     *,
     year: int,
     number: int,
+    total_number: int | None = None,
     note_html: str,
     articles: list[PlannedArticle],
     images,
     by,
 ) -> Created:
-    """Create issue `year`/`number` (draft) and `articles` (drafts) as `by`.
+    """Create issue `year`/`number` (draft; 总第`total_number`期 when given) and `articles`
+    (drafts) as `by`.
 
     `images` are the document's ParsedImages; the HTML refers to them by placeholder.
     Raises ValidationError (in Chinese) when the issue cannot be created as asked.
@@ -62,6 +64,7 @@ def create_issue(
             issue = Issue(
                 year=year,
                 number=number,
+                total_number=total_number,
                 editor_note=sanitize_html(bodies.with_image_urls(note_html, url_of)),
                 status=Issue.Status.DRAFT,
                 created_by=by,
@@ -105,6 +108,8 @@ def create_issue(
         # Another editor took the number between the check and this insert.
         if Issue.objects.filter(year=year, number=number).exists():
             raise ValidationError(_number_taken(year, number)) from error
+        if total_number and Issue.objects.filter(total_number=total_number).exists():
+            raise ValidationError(f"已有期刊使用总第{total_number}期，请换一个总期号。") from error
         raise
     except BaseException:
         _delete(stored)

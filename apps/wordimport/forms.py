@@ -10,6 +10,7 @@ from apps.wordimport.plan import Choice, PlanRefused, plan_articles
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 NUMBER_MIN, NUMBER_MAX = 1, 99
+TOTAL_MAX = 99_999
 
 
 class UploadForm(forms.Form):
@@ -58,6 +59,14 @@ class ConfirmForm(forms.Form):
         help_text="当年的第几期。",
         error_messages={"required": "请填写期号。", "invalid": "期号应为数字。"},
     )
+    total_number = forms.IntegerField(
+        label="总期号",
+        required=False,
+        min_value=1,
+        max_value=TOTAL_MAX,
+        help_text="总第几期，按文档刊头填写；留空则在上线时按上线先后自动编号。",
+        error_messages={"invalid": "总期号应为数字。"},
+    )
 
     def __init__(self, *args, parsed: ParsedIssue, sections, industries, suggestions, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,6 +105,9 @@ class ConfirmForm(forms.Form):
         year, number = cleaned.get("year"), cleaned.get("number")
         if year and number and Issue.objects.filter(year=year, number=number).exists():
             self.add_error("number", f"{year}年第{number}期已经存在，请换一个期号。")
+        total = cleaned.get("total_number")
+        if total and Issue.objects.filter(total_number=total).exists():
+            self.add_error("total_number", total_taken(total))
         if any(self.has_error(f"section_{i}") for i in range(len(self.parsed.articles))):
             return cleaned
         choices = []
@@ -128,11 +140,16 @@ class ConfirmForm(forms.Form):
         return self.parsed.note_html
 
 
+def total_taken(total: int) -> str:
+    return f"已有期刊使用总第{total}期，请核对总期号，或留空由系统在上线时编号。"
+
+
 def proposed_year_number(parsed: ParsedIssue) -> tuple[int, int | None, str]:
     """Return the year and number to propose, and a note when the document's own is taken.
 
-    The document's masthead ("2023年第12期") if that issue does not exist yet; otherwise this
-    year and the number after the highest one used this year.
+    The document's masthead ("2023年第12期") if that issue does not exist yet; otherwise the
+    document's year (its masthead or its date; this year only when it gives none) and the
+    number after the highest one used in that year.
     """
     note = ""
     if parsed.year_number:
@@ -141,7 +158,19 @@ def proposed_year_number(parsed: ParsedIssue) -> tuple[int, int | None, str]:
         if in_range and not Issue.objects.filter(year=year, number=number).exists():
             return year, number, note
         note = f"文档标注为{year}年第{number}期，但该期已经存在或期号无效，请核对。"
-    year = timezone.localdate().year
+    year = parsed.year
+    if year is None or not YEAR_MIN <= year <= YEAR_MAX:
+        year = timezone.localdate().year
     used = Issue.objects.filter(year=year).order_by("-number").values_list("number", flat=True)
     highest = next(iter(used), 0)
     return year, (highest + 1 if highest < NUMBER_MAX else None), note
+
+
+def proposed_total_number(parsed: ParsedIssue) -> tuple[int | None, str]:
+    """Return the total number (总第N期) the masthead gives, and a note when it is taken."""
+    total = parsed.total_number
+    if total is None:
+        return None, ""
+    if total > TOTAL_MAX or Issue.objects.filter(total_number=total).exists():
+        return None, f"文档标注为总第{total}期，但已有期刊使用该总期号，请核对。"
+    return total, ""

@@ -98,6 +98,8 @@ class ParsedIssue:
     section_names: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     year_number: tuple[int, int] | None = None
+    total_number: int | None = None  # 总第N期 on the masthead
+    year: int | None = None  # the document's year (its masthead or its date)
     plain_titles: bool = False
 
     @property
@@ -147,6 +149,8 @@ def _parse(data: bytes) -> ParsedIssue:
     issue = _group(bodies.top_level_elements(result.value), markers, reader.images)
     issue.plain_titles = classification.plain_titles
     issue.year_number = classification.year_number
+    issue.total_number = classification.total_number
+    issue.year = classification.year
     issue.warnings[:0] = _document_warnings(issue, result.messages)
     if len(issue.articles) > MAX_ARTICLES:
         raise ImportRefused(TOO_MANY_ARTICLES)

@@ -21,7 +21,12 @@ from apps.issues.models import Issue
 from apps.wordimport import storage
 from apps.wordimport.checks import ImportRefused
 from apps.wordimport.creating import create_issue
-from apps.wordimport.forms import ConfirmForm, UploadForm, proposed_year_number
+from apps.wordimport.forms import (
+    ConfirmForm,
+    UploadForm,
+    proposed_total_number,
+    proposed_year_number,
+)
 from apps.wordimport.parsing import parse_docx
 from apps.wordimport.suggest import suggest_industries
 
@@ -92,19 +97,21 @@ def _preview(request, ref):
         for article in parsed.articles
     ]
     year, number, year_note = proposed_year_number(parsed)
+    total_number, total_note = proposed_total_number(parsed)
     form = ConfirmForm(
         request.POST if request.method == "POST" else None,
         parsed=parsed,
         sections=sections,
         industries=industries,
         suggestions=suggestions,
-        initial={"year": year, "number": number},
+        initial={"year": year, "number": number, "total_number": total_number},
     )
     if request.method == "POST" and form.is_valid():
         try:
             created = create_issue(
                 year=form.cleaned_data["year"],
                 number=form.cleaned_data["number"],
+                total_number=form.cleaned_data["total_number"],
                 note_html=form.note_html,
                 articles=form.planned,
                 images=parsed.images,
@@ -125,7 +132,7 @@ def _preview(request, ref):
         filename=upload.filename,
         parsed=parsed,
         groups=_groups(form, parsed, sections),
-        warnings=[*parsed.warnings, *([year_note] if year_note else [])],
+        warnings=[*parsed.warnings, *(note for note in (year_note, total_note) if note)],
         note_excerpt=_excerpt(parsed.note_text, NOTE_EXCERPT),
         preamble_text=_excerpt(parsed.preamble_text, PREAMBLE_SHOWN, lines=True),
         image_count=sum(1 for image in parsed.images if image.file is not None),

@@ -185,8 +185,8 @@ def test_reader_pages_run_a_fixed_number_of_queries(
         reverse("reader:issues"): 1 + 4,
         # industries with counts
         reverse("reader:industries"): 1 + 1,
-        # industry, count, articles
-        reverse("reader:industry", args=["next-generation-it"]): 1 + 3,
+        # whether the reader follows it (the page's key), industry, count, articles
+        reverse("reader:industry", args=["next-generation-it"]): 1 + 4,
         # issue, contents, their corrections
         reverse("reader:issue_print", args=[2025, 1]): 1 + 3,
     }

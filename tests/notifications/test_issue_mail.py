@@ -1,6 +1,9 @@
 """The issue's e-mail through the real worker and a real SMTP server on loopback."""
 
+import os
 import re
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -14,7 +17,7 @@ from apps.notifications.models import Delivery
 from apps.notifications.schedule import run_periodic_jobs
 from apps.subscribers.models import Subscriber
 from apps.workflow import steps
-from tests.factories import StaffFactory
+from tests.factories import ArticleFactory, IssueFactory, StaffFactory
 from tests.notifications.helpers import (
     MAIL_TEST,
     addresses,
@@ -309,3 +312,74 @@ def test_a_subscriber_made_staff_after_publication_is_not_mailed(reviewer, smtp_
     firm.user.save()
     worker()
     assert smtp_server.to(firm.user.email) == []
+
+
+def test_the_leaders_mail_marks_leadership_only_items_as_the_web_does(
+    reviewer, smtp_server, worker
+):
+    leader, firm = leader_and_firm()
+    publish(ready_issue(), reviewer)
+    worker()
+    [to_leader] = smtp_server.to(leader.user.email)
+    [to_firm] = smtp_server.to(firm.user.email)
+
+    plain = to_leader.get_body(("plain",)).get_content()
+    html = to_leader.get_body(("html",)).get_content()
+    assert "内部参阅：重点项目推进情况【领导参阅】" in plain
+    assert re.search(r"内部参阅：重点项目推进情况</a> <span [^>]*>领导参阅</span>", html)
+    # Only that item: the leader's other articles are for everyone, and carry no mark.
+    assert plain.count("领导参阅") == 1 and html.count(">领导参阅</span>") == 1
+    assert "领导参阅" not in text_of(to_firm)
+
+
+def _site_url_of_a_run_on(port: str) -> str:
+    """The SITE_URL a local run gets with PORT in its environment, as `make run` starts it."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SITE_URL", "ALLOWED_HOSTS")}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.SITE_URL)",
+        ],
+        env={**env, "DJANGO_DEBUG": "1", "PORT": port, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_make_run_passes_its_port_to_the_server_and_the_worker():
+    # `make run PORT=9000` and `PORT=9000 make run` alike.
+    for command in (["make", "-n", "run", "PORT=9000"], ["make", "-n", "run"]):
+        env_port = {} if "PORT=9000" in command else {"PORT": "9000"}
+        result = subprocess.run(  # noqa: S603 - make, on our own Makefile
+            command, env={**os.environ, **env_port}, capture_output=True, text=True, check=True
+        )
+        assert "PORT=9000 .venv/bin/python manage.py worker" in result.stdout, result.stdout
+        assert "PORT=9000 .venv/bin/python manage.py runserver 127.0.0.1:9000" in result.stdout
+
+
+def test_with_port_9000_every_link_in_issue_and_review_mails_names_9000(
+    settings, reviewer, editor, smtp_server, worker
+):
+    assert _site_url_of_a_run_on("9000") == "http://127.0.0.1:9000"
+    assert _site_url_of_a_run_on("8000") == "http://127.0.0.1:8000"
+    settings.SITE_URL = _site_url_of_a_run_on("9000")
+
+    leader_and_firm()
+    issue = ready_issue()
+    issue.created_by = editor
+    issue.save()
+    publish(issue, reviewer)  # the readers' mails and the editor's 已发布
+    article = ArticleFactory(issue=IssueFactory(), created_by=editor, title="待审的文章")
+    steps.submit_article(article, by=editor)  # the reviewers' 提交审核
+    worker()
+
+    assert len(smtp_server) >= 4
+    for message in smtp_server:
+        links = re.findall(r"https?://[^\s\"'<>]+", text_of(message))
+        links += re.findall(r"<(https?://[^>]+)>", message["List-Unsubscribe"] or "")
+        assert links, message["Subject"]
+        assert all(link.startswith("http://127.0.0.1:9000/") for link in links), links

@@ -147,8 +147,9 @@ def test_excerpts_show_the_body_as_text_marked_once(client, enterprise):
     client.force_login(enterprise)
     page = client.get(URL, {"q": "氢能产业"}).content.decode()
     # The tags are gone, the inline one does not split the words, entities are read once and
-    # escaped once: the reader sees the text as it was written.
-    assert "推进<mark>氢能产业</mark>&amp;储能，&lt;script&gt;不会执行&lt;/script&gt;第二段" in page
+    # escaped once: the reader sees the text as it was written, a space between paragraphs.
+    excerpt = "推进<mark>氢能产业</mark>&amp;储能，&lt;script&gt;不会执行&lt;/script&gt; 第二段"
+    assert excerpt in page
     assert "<strong>" not in page.split('class="search-snippet"')[1]
 
 
@@ -220,7 +221,7 @@ def test_notes_match_latin_letters_in_either_case_and_chinese_as_written(client,
         "1' OR '1'='1",
         "\\",
         "％_%",
-        "科" * 5000,
+        "科" * 400,
         "新材 " * 60,
         '"' * 99,
         "－汽车",

@@ -62,7 +62,7 @@ class HomeView(SubscriberRequiredMixin, CachedPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        latest = Issue.objects.visible_to(user).order_by("-published_at").first()
+        latest = Issue.objects.visible_to(user).newest_first().first()
         visible = Article.objects.visible_to(user)
         context["issue"] = latest
         context["cover_size"] = cover_size(latest)
@@ -73,7 +73,9 @@ class HomeView(SubscriberRequiredMixin, CachedPageMixin, TemplateView):
             visible.filter(industries__in=followed)
             .distinct()
             .select_related("issue", "section")
-            .order_by("-issue__published_at", "section__order", "position")[:FOLLOWED_LIMIT]
+            .order_by(*Issue.objects.newest_first_order("issue__"), "section__order", "position")[
+                :FOLLOWED_LIMIT
+            ]
             if followed
             else []
         )
@@ -93,7 +95,7 @@ class IssueListView(SubscriberRequiredMixin, CachedPageMixin, ListView):
         return self.query_key()
 
     def get_queryset(self):
-        visible = Issue.objects.visible_to(self.request.user).order_by("-published_at", "-pk")
+        visible = Issue.objects.visible_to(self.request.user).newest_first()
         self.filterset = ArchiveFilter(self.request.GET, queryset=visible, user=self.request.user)
         return self.filterset.qs if self.filterset.is_valid() else visible.none()
 
