@@ -62,4 +62,4 @@ def reading_history(user, limit=50):
 
 def published_issues(limit=100):
     """The newest published issues, for the readership index."""
-    return Issue.objects.filter(status=Issue.Status.PUBLISHED).order_by("-published_at")[:limit]
+    return Issue.objects.filter(status=Issue.Status.PUBLISHED).newest_first()[:limit]
