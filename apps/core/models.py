@@ -3,9 +3,20 @@ from django.db import models
 
 
 class EditTracked(models.Model):
-    """Who saved last, and a version number that lets a stale edit form be detected."""
+    """Who made it and when, who saved last and when, and a version number that lets a stale
+    edit form be detected: the audit fields of every edited model, declared once."""
 
     version = models.PositiveIntegerField("版本", default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="创建人",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -12,14 +12,24 @@ are (re)installed after every `migrate`, so a table rebuilt by a migration gets 
 A counter starts at a random value, and a restored database is given new ones (`renew`): a
 cache outlives a database that is recreated or restored (Redis, the files of a local run), and
 must not find that database's counters at values it has seen before with other rows.
+
+Some rows change what readers see with no write at all: a scheduled issue appears when its
+`published_at` comes. Apps declare those times too (`watch_clock`), and the same one query that
+reads the counters returns the soonest of them (`valid_until`): a copy is good only while its
+counter has not moved and that time has not come.
 """
 
 import secrets
 import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import NamedTuple
 
+from django.apps import apps as django_apps
 from django.core.signals import request_finished, request_started
 from django.db import connections, models
 from django.db.models.signals import post_migrate
+from django.utils import timezone
 
 
 class Counter(models.IntegerChoices):
@@ -42,30 +52,80 @@ def watch(model, counter: Counter, *, ignore: tuple[str, ...] = ()) -> None:
         _watched[field.remote_field.through._meta.db_table] = (counter, ())
 
 
+# counter -> upcoming(at): a query of one datetime column, soonest first, of the times after
+# `at` at which what the counter guards changes by the clock alone
+_clocks: dict[Counter, Callable[[datetime], models.QuerySet]] = {}
+
+
+def watch_clock(counter: Counter, upcoming: Callable[[datetime], models.QuerySet]) -> None:
+    """End what `counter` guards also at the times `upcoming(at)` lists (soonest first).
+
+    The times are rows like any other: changing one moves the counter (its table is watched),
+    so the soonest time read with a counter's value stays right as long as that value does.
+    """
+    _clocks[counter] = upcoming
+
+
+class _Snapshot(NamedTuple):
+    values: dict[int, int]
+    until: dict[int, datetime | None]
+
+
 # Within one request, the counters are read once (the signed-in user and the page both need
 # them). Reading them before the rows they guard is what matters, and the first read of the
 # request is before any of them.
 _request = threading.local()
 
 
+def _snapshot() -> _Snapshot:
+    snapshot = getattr(_request, "snapshot", None)
+    if snapshot is None:
+        snapshot = _read_all(at=timezone.now())
+        if getattr(_request, "active", False):
+            _request.snapshot = snapshot
+    return snapshot
+
+
+def _read_all(*, at: datetime) -> _Snapshot:
+    # One query for the counters and the soonest clock times: a cached page costs no more
+    # than before. (Looked up by name: this module is loaded before the models are.)
+    revisions = django_apps.get_model("core", "Revision").objects.using("default")
+    clocks = {f"until_{int(c)}": models.Subquery(up(at)[:1]) for c, up in _clocks.items()}
+    values, until = {}, {}
+    for pk, value, *times in revisions.annotate(**clocks).values_list("id", "value", *clocks):
+        values[pk] = value
+        until = {int(counter): time for counter, time in zip(_clocks, times, strict=True)}
+    return _Snapshot(values, until)
+
+
 def read(counter: Counter) -> int:
     """Return the counter's current value (0 before anything it watches has changed)."""
-    values = getattr(_request, "values", None)
-    if values is None:
-        with connections["default"].cursor() as cursor:
-            cursor.execute("SELECT id, value FROM core_revision")
-            values = dict(cursor.fetchall())
-        if getattr(_request, "active", False):
-            _request.values = values
-    return values.get(int(counter), 0)
+    return _snapshot().values.get(int(counter), 0)
+
+
+def valid_until(counter: Counter) -> datetime | None:
+    """Return the soonest time, after the counters were read, at which what `counter` guards
+    changes by the clock alone (`watch_clock`); None when no such time is to come.
+
+    Read with the counter's value, before the rows: a copy made from those rows is good until
+    then at most (a time that came while they were read only ends the copy sooner).
+    """
+    return _snapshot().until.get(int(counter))
+
+
+def bump(counter: Counter, using="default") -> None:
+    """Move `counter` in the current transaction, for a store no trigger can watch (SQLite's
+    FTS5 tables take no triggers): its only writer moves it with each change it makes."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(_UPSERT.format(counter=int(counter)))
 
 
 def _request_started(**kwargs):
-    _request.active, _request.values = True, None
+    _request.active, _request.snapshot = True, None
 
 
 def _request_finished(**kwargs):
-    _request.active, _request.values = False, None
+    _request.active, _request.snapshot = False, None
 
 
 def renew(using="default") -> None:

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -52,16 +51,6 @@ class Issue(EditTracked):
         editable=False,
         help_text="期刊对读者可见后，系统记录其上线的时间。",
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="创建人",
-    )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     objects = IssueQuerySet.as_manager()
     history = HistoricalRecords(verbose_name="期刊历史版本", excluded_fields=["updated_at"])

@@ -9,6 +9,7 @@ from django_tasks_db.models import DBTaskResult
 
 from apps.notifications import deliveries, heartbeat, office
 from apps.notifications.live import mark_live
+from apps.search.indexing import index_marked
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +24,10 @@ ABANDONED_AFTER = timedelta(hours=1)
 
 def run_periodic_jobs() -> dict:
     """Scheduled issues that went live get their mail; due retries resume; subscriptions
-    about to end are reminded; tasks a killed worker left run again; old task rows go. Each
-    part is safe to run twice."""
+    about to end are reminded; tasks a killed worker left run again; old task rows go;
+    articles the database marked as changed are searched by their new words (the safety net
+    for changes no receiver saw: `QuerySet.update()`, raw SQL). Each part is safe to run
+    twice."""
     now = timezone.now()
     claimed = mark_live()
     deliveries.resume()
@@ -40,7 +43,8 @@ def run_periodic_jobs() -> dict:
     running.filter(pk__in=abandoned).update(status=TaskResultStatus.READY, started_at=None)
     heartbeat.forget_old()
     DBTaskResult.objects.finished().filter(finished_at__lt=now - KEEP_FINISHED_TASKS).delete()
-    return {"live": claimed, "reminded": reminded}
+    indexed = index_marked()
+    return {"live": claimed, "reminded": reminded, "indexed": indexed}
 
 
 @task()

@@ -8,20 +8,28 @@ industries moves it, whoever made it (the admin, a workflow step, `QuerySet.upda
 in another process, raw SQL, a data migration), so a cached page is never served after the
 database changed: never to someone the database would now refuse, and never with an old title.
 
+Pages also follow the clock: a scheduled issue appears at its `published_at` with no write to
+move the counter, and no worker has to run for it. A page is kept with the soonest such time
+still to come when it was rendered (`revisions.valid_until`, read in the same query as the
+counter) and is not served from that time on: the home page, the archive, an industry page and
+a search made before a scheduled issue's time show it at that time.
+
 Access is decided before the cache is asked (the view's mixins); the counter only says whether
 the page rendered for this audience is still the page the database would render now.
 """
 
 import hashlib
+import math
 from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseRedirect
+from django.utils import timezone
 
 from apps.accounts.access import audience
 from apps.core.ids import parse_id
-from apps.core.revisions import Counter, read
+from apps.core.revisions import Counter, read, valid_until
 from apps.readership.recording import recently_counted_key, record_reading
 
 TIMEOUT = 24 * 60 * 60
@@ -31,13 +39,26 @@ class CachedPage(NamedTuple):
     # Stored as a plain tuple, which any release of the code can unpickle; one left by an
     # earlier release fails `_usable` and is rendered again, instead of failing the request.
     revision: int
+    until: float | None  # POSIX time from which the page is stale (None: none to come)
     issue_id: int | None  # None: the page is no reading of an issue (a list)
     article_id: int | None
     content: bytes
 
 
-def _usable(page, revision) -> bool:
-    return isinstance(page, tuple) and len(page) == len(CachedPage._fields) and page[0] == revision
+def _usable(page, revision, now) -> bool:
+    return (
+        isinstance(page, tuple)
+        and len(page) == len(CachedPage._fields)
+        and page[0] == revision
+        and (page[1] is None or now.timestamp() < page[1])
+    )
+
+
+def _timeout(until, now) -> int:
+    # The cache may drop the page once it can no longer be served.
+    if until is None:
+        return TIMEOUT
+    return max(1, min(TIMEOUT, math.ceil(until - now.timestamp())))
 
 
 class CachedPageMixin:
@@ -86,8 +107,12 @@ class CachedPageMixin:
         if canonical is not None:
             return HttpResponseRedirect(canonical)
         # The counter before the rows: a change committed in between makes the page stale,
-        # never a stale page current.
+        # never a stale page current. The time is this request's, read once, and the page's
+        # end is the soonest scheduled time read with the counter.
+        now = timezone.now()
         current = read(Counter.CONTENT)
+        ends = valid_until(Counter.CONTENT)
+        until = None if ends is None else ends.timestamp()
         item = f"{self.page_kind}:{self.page_id()}"
         key = f"page:{item}:{audience(request.user)}"
         counted_key = recently_counted_key(request.user, item)
@@ -95,14 +120,14 @@ class CachedPageMixin:
         # counted a moment ago.
         found = cache.get_many([key, counted_key])
         page = found.get(key)
-        if _usable(page, current):
+        if _usable(page, current, now):
             page = CachedPage(*page)
         else:
             response = super().get(request, *args, **kwargs)  # 404 when not visible
             response.render()
             reading = self.reading_of(getattr(self, "object", None)) or (None, None)
-            page = CachedPage(current, *reading, response.content)
-            cache.set(key, tuple(page), timeout=TIMEOUT)
+            page = CachedPage(current, until, *reading, response.content)
+            cache.set(key, tuple(page), timeout=_timeout(until, now))
         if page.issue_id is not None:
             counted = counted_key in found
             record_reading(request.user, page.issue_id, page.article_id, item=item, counted=counted)

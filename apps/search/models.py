@@ -33,3 +33,25 @@ class SearchDocument(models.Model):
 
     def __str__(self):
         return f"检索文档 #{self.article_id}"
+
+
+class StaleDocument(models.Model):
+    """An article whose search document must be made again: marked by the database itself.
+
+    Triggers on the articles table (apps/search/marks.py) write the row in the same transaction
+    as the change, whoever made it; the re-index (indexing.index_marked) takes it away. Not a
+    foreign key: a deleted article is marked too, so that its document goes.
+    """
+
+    article_id = models.BigIntegerField("文章", primary_key=True)
+    # Moved by every further change while marked: the upsert that moves it waits for a re-index
+    # that is taking the mark, so a change made meanwhile marks the article again.
+    changes = models.PositiveIntegerField("变更次数", default=1)
+
+    class Meta:
+        db_table = "search_pending"
+        verbose_name = "待重新索引的文章"
+        verbose_name_plural = "待重新索引的文章"
+
+    def __str__(self):
+        return f"待重新索引 #{self.article_id}"

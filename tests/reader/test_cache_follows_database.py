@@ -5,10 +5,12 @@ The changes are made as the reported reproductions made them: `.update()` from a
 with a per-process cache and with the production cache (Redis).
 """
 
+import io
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -245,3 +247,25 @@ def test_users_are_read_from_the_database_on_every_request(
     client.get(reverse("reader:profile"))
     get_user_model().objects.filter(pk=enterprise.pk).update(first_name="新名")
     assert "新名" in read(client, reverse("reader:profile"))[1]
+
+
+def test_search_follows_an_edit_elsewhere_after_the_minute_job(
+    client_for, enterprise, issue, other_process
+):
+    client = client_for(enterprise)
+    search = reverse("reader:search")
+    # The articles were saved through the ORM: indexed right after their commits.
+    assert "产业观察" in read(client, f"{search}?q=储能")[1]
+    assert "没有找到包含" in read(client, f"{search}?q=钠离子")[1]
+
+    article = article_titled(issue, "储能产业观察")
+    other_process(
+        "from apps.articles.models import Article; "
+        f"Article.objects.filter(pk={article.pk}).update(body='<p>钠离子电池量产</p>')"
+    )
+    # Committed elsewhere, not re-indexed yet: asked now, the old index answers (and is kept).
+    assert "没有找到包含" in read(client, f"{search}?q=钠离子")[1]
+
+    call_command("publish_due", stdout=io.StringIO())  # the minute job, no worker needed
+
+    assert "储能产业观察" in read(client, f"{search}?q=钠离子")[1]
