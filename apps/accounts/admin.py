@@ -2,6 +2,7 @@ from django import forms
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import display_for_field
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group, Permission
@@ -238,9 +239,13 @@ AUTHENTICATOR_FIELDS = {
     "drift": ("时钟偏差（时间步）", "身份验证器的时钟与服务器相差的时间步数。"),
     "last_t": ("最近验证的时间步", "下一个验证码必须属于更晚的时间步。"),
 }
+# Only the labels are set on the model's fields: a field's migration state reads the label it
+# was declared with (_verbose_name), not this one, while its help text would read as a change
+# to django-otp's table (makemigrations --check); help texts go on the form instead.
 for _name, (_label, _help) in AUTHENTICATOR_FIELDS.items():
-    _field = TOTPDevice._meta.get_field(_name)
-    _field.verbose_name, _field.help_text = _label, _help
+    TOTPDevice._meta.get_field(_name).verbose_name = _label
+# Shown read-only, with help texts of their own (a read-only field shows the model's).
+READ_ONLY_TIMES = {"created_at": "created", "last_used_at": "last_used"}
 
 
 @admin.register(TOTPDevice)
@@ -257,11 +262,39 @@ class AuthenticatorAdmin(BoundedChangeListMixin, TOTPDeviceAdmin):
         "Throttling": "防暴力破解",
     }
 
+    readonly_fields = [*READ_ONLY_TIMES.values(), "qrcode_link"]
+
     def get_fieldsets(self, request, obj=None):
         return [
-            (self.FIELDSET_NAMES.get(name, name), options)
+            (
+                self.FIELDSET_NAMES.get(name, name),
+                {
+                    **options,
+                    "fields": [READ_ONLY_TIMES.get(f, f) for f in options["fields"]],
+                },
+            )
             for name, options in super().get_fieldsets(request, obj)
         ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        for name, field in form.base_fields.items():
+            if name in AUTHENTICATOR_FIELDS:
+                field.help_text = AUTHENTICATOR_FIELDS[name][1]
+        return form
+
+    @admin.display(description="创建时间")
+    def created(self, device):
+        return self._time(device, "created_at")
+
+    @admin.display(description="最近使用时间")
+    def last_used(self, device):
+        return self._time(device, "last_used_at")
+
+    def _time(self, device, name):
+        # As the admin shows the field itself: a local time, or its mark for "none".
+        field = TOTPDevice._meta.get_field(name)
+        return display_for_field(getattr(device, name), field, self.get_empty_value_display())
 
     @admin.display(description="已启用", ordering="confirmed")
     def enabled(self, device):
