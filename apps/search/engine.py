@@ -87,7 +87,7 @@ def matching_issues(issues, query, *, limit=ISSUES_SHOWN):
             condition &= ~_in_title_or_note(text)
     if not any(group.substrings for group in query.groups):
         return []
-    return list(issues.filter(condition).order_by("-published_at", "-pk")[:limit])
+    return list(issues.filter(condition).newest_first()[:limit])
 
 
 def _in_title_or_note(text):

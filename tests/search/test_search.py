@@ -106,7 +106,7 @@ def test_filters_narrow_the_results(client, enterprise, sample):
 @pytest.mark.parametrize(
     ("query", "notice"),
     [
-        ("科" * 400, "搜索词过长"),
+        ("科" * 300, "搜索词过长"),
         ("，。！？……——", "请输入要搜索的文字"),
         ("'\"*()&|!", "请输入要搜索的文字"),
     ],
