@@ -25,34 +25,65 @@ PERMISSION_BACKEND = "apps.accounts.backends.UsernameEmailOrMobileBackend"
 # Days before a subscription ends when its reminders go out, latest first.
 REMINDER_DAYS = (30, 7)
 
-# What each step tells whom: the reviewers of a submission, the author of a decision.
-TO_REVIEWERS = {"submit"}
-TO_AUTHOR = {"send_back", "approve", "publish", "schedule"}
+# Each step names the mail that tells the people concerned (apps.workflow.steps, `mail=`):
+# the reviewers of a submission, the author of a decision. `subject` is the article or issue.
 
 
-def transition_mail(subject, *, transition, label, by, comment) -> None:
-    """Tell the people concerned that `by` took the step `transition` on `subject`."""
-    model = type(subject)
-    opts = model._meta
-    if transition in TO_REVIEWERS:
-        recipients = staff_with_perm(f"{opts.app_label}.review_{opts.model_name}")
-        template = "notifications/email/submitted.txt"
-    elif transition in TO_AUTHOR and subject.created_by_id:
-        recipients = [subject.created_by] if subject.created_by.is_active else []
-        template = "notifications/email/decided.txt"
-    else:
-        return
+def submitted(subject, *, by, label, comment="") -> None:
+    """Ask the reviewers of `subject`'s kind to review it."""
+    opts = subject._meta
+    reviewers = staff_with_perm(f"{opts.app_label}.review_{opts.model_name}")
+    _step_mail(
+        subject, reviewers, "notifications/email/submitted.txt", by=by, label=label, comment=comment
+    )
+
+
+def returned(subject, *, by, label, comment) -> None:
+    """Tell the author that `subject` came back to them, with the reason."""
+    _to_author(subject, by=by, label=label, comment=comment, returned=True)
+
+
+def approved(subject, *, by, label, comment="") -> None:
+    """Tell the author that `subject` was approved."""
+    _to_author(subject, by=by, label=label, comment=comment)
+
+
+def published(subject, *, by, label, comment="") -> None:
+    """Tell the author that `subject` was published, or when it will be."""
+    scheduled_at = subject.published_at if subject.is_scheduled else None
+    _to_author(subject, by=by, label=label, comment=comment, scheduled_at=scheduled_at)
+
+
+def _to_author(subject, *, by, label, comment, returned=False, scheduled_at=None):
+    author = subject.created_by if subject.created_by_id else None
+    authors = [author] if author is not None and author.is_active else []
+    template = "notifications/email/decided.txt"
+    _step_mail(
+        subject,
+        authors,
+        template,
+        by=by,
+        label=label,
+        comment=comment,
+        returned=returned,
+        scheduled_at=scheduled_at,
+    )
+
+
+def _step_mail(subject, recipients, template, *, by, label, comment, **extra):
     recipients = [user for user in recipients if user.pk != by.pk and user.email]
     if not recipients:
         return
+    opts = subject._meta
     context = {
         "kind": opts.verbose_name,
         "object": subject,
         "label": label,
         "by": by.get_full_name() or by.username,
         "comment": comment,
-        "returned": transition == "send_back",
-        "scheduled_at": subject.published_at if transition == "schedule" else None,
+        "returned": False,
+        "scheduled_at": None,
+        **extra,
         "link": absolute(
             reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[subject.pk])
         ),

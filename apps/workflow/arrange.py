@@ -13,7 +13,6 @@ from django.db import IntegrityError, transaction
 from apps.articles.models import Article, IssueSection, Section
 from apps.core.ids import parse_id
 from apps.issues.models import Issue
-from apps.search.indexing import refresh_on_commit
 from apps.workflow.roles import may_edit
 
 # Articles on the move wait at positions above every position in the issue, so that no two
@@ -136,7 +135,8 @@ def _arrange(issue, layout, *, base, by) -> int:
     Issue.objects.select_for_update().get(pk=issue.pk)
     # Locked before they are compared: an article form cannot move one in between.
     articles = {a.pk: a for a in Article.objects.select_for_update().filter(issue=issue)}
-    if fingerprint(as_ids(current_layout(issue))) != base:
+    before = as_ids(current_layout(issue))
+    if fingerprint(before) != base:
         raise ArrangeRefused(
             "在您打开此页面之后，本期的编排已被修改（或增删了文章）。"
             "下面是最新的编排，请在此基础上重新调整。"
@@ -168,10 +168,17 @@ def _arrange(issue, layout, *, base, by) -> int:
         article._change_reason = "调整编排"
         article.save(update_fields=["section", "position", "updated_by"])
 
+    # A section moved carries its articles along: they count as moved, as readers see them.
+    rank_before = {section: rank for rank, (section, _) in enumerate(before)}
+    carried = {
+        pk
+        for rank, (section, pks) in enumerate(layout)
+        if rank_before.get(section) != rank
+        for pk in pks
+    }
     IssueSection.objects.filter(issue=issue).delete()
     IssueSection.objects.bulk_create(
         IssueSection(issue=issue, section_id=section, order=order)
         for order, section in enumerate(sections, start=1)
     )
-    refresh_on_commit(article.pk for article in moving)
-    return len(moving)
+    return len(carried | {article.pk for article in moving})

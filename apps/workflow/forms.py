@@ -1,8 +1,9 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Max
 from django.utils import timezone
 
-from apps.articles.models import Correction
+from apps.articles.models import Article, Correction
 
 
 class ConcurrentEditForm(forms.ModelForm):
@@ -46,7 +47,34 @@ class ConcurrentEditForm(forms.ModelForm):
         return cleaned
 
 
-class CorrectionForm(ConcurrentEditForm):
+class ArticleForm(ConcurrentEditForm):
+    """An article's form: a position left empty is the next free one in its issue's section,
+    so an article added to an issue never collides with one already there."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        position = self.fields.get("position")
+        if position is None:  # read-only for this user
+            return
+        position.required = False
+        position.help_text = "同一期同一栏目内的排列顺序；留空则排在该栏目最后。"
+        if self.instance.pk is None and "position" not in (kwargs.get("initial") or {}):
+            self.initial["position"] = None  # not the model's default 1, which may be taken
+
+    def clean(self):
+        cleaned = super().clean()
+        if "position" in self.fields and cleaned.get("position") is None:
+            cleaned["position"] = self._next_position(cleaned.get("issue"), cleaned.get("section"))
+        return cleaned
+
+    def _next_position(self, issue, section) -> int:
+        if issue is None or section is None:
+            return 1
+        taken = Article.objects.filter(issue=issue, section=section).exclude(pk=self.instance.pk)
+        return (taken.aggregate(Max("position"))["position__max"] or 0) + 1
+
+
+class CorrectionForm(ArticleForm):
     """The form of a published article: a change is a correction, and readers see its note."""
 
     correction_note = forms.CharField(

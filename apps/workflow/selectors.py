@@ -1,6 +1,8 @@
-"""What waits for each staff member, for the admin index."""
+"""What waits for each staff member, for the admin index; what a step would do, for its
+confirmation page."""
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,6 +35,35 @@ def work_queue(user) -> dict:
     if user.has_perm("articles.change_article") or user.has_perm("issues.change_issue"):
         queue["my_drafts"] = _own_drafts(user, Issue) + _own_drafts(user, Article)
     return queue
+
+
+def expected_total_numbers(issue, earlier, *, when) -> list[tuple[Issue, int]]:
+    """Return the total number `issue` gets going live at `when`, then each of `earlier`'s
+    (issues of the same year still waiting) as it goes live after it, in number order.
+
+    Mirrors apps.notifications.live: an issue going live takes the highest number plus one,
+    unless a reviewer set it; scheduled issues due first take theirs before.
+    """
+    highest = Issue.objects.aggregate(Max("total_number"))["total_number__max"] or 0
+    due_first = (
+        Issue.objects.filter(
+            status=Issue.Status.PUBLISHED,
+            went_live_at__isnull=True,
+            total_number__isnull=True,
+            published_at__lte=when,
+        )
+        .exclude(pk=issue.pk)
+        .count()
+    )
+    following = highest + due_first + 1
+    numbers = []
+    for each in [issue, *earlier]:
+        if each.total_number is not None:
+            numbers.append((each, each.total_number))
+        else:
+            numbers.append((each, following))
+            following += 1
+    return numbers
 
 
 def _own_drafts(user, model):

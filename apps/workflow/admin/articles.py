@@ -4,9 +4,9 @@ from django.db.models import Q
 from apps.accounts.access import Audience
 from apps.articles.models import Article, Correction
 from apps.issues.models import Issue
-from apps.search.indexing import refresh_on_commit
-from apps.workflow.admin.base import WorkflowAdmin, rich_text_display
-from apps.workflow.forms import CorrectionForm
+from apps.workflow import steps
+from apps.workflow.admin.base import WorkflowAdmin, report_each, rich_text_display
+from apps.workflow.forms import ArticleForm, CorrectionForm
 from apps.workflow.roles import is_reviewer
 
 
@@ -18,6 +18,8 @@ class ArticleAdmin(WorkflowAdmin):
     search_fields = ("title", "summary", "source")
     autocomplete_fields = ("issue", "industries")
     date_hierarchy = "created_at"
+    form = ArticleForm
+    actions = ("submit_selected", "approve_selected")
     fieldsets = (
         (None, {"fields": ("title", "subtitle", "source", "author", "edit_version")}),
         ("编排", {"fields": ("issue", "section", "position", "industries", "visibility")}),
@@ -52,10 +54,27 @@ class ArticleAdmin(WorkflowAdmin):
         return form
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
         note = form.cleaned_data.get("correction_note")
         if change and note:
+            obj._change_reason = f"更正：{note}"  # History's 说明
+        super().save_model(request, obj, form, change)
+        if change and note:
             Correction.objects.create(article=obj, note=note, by=request.user)
+
+    # --- bulk steps on the list: each article through its own step, one refusal blocks none ---
+
+    @admin.action(description="提交审核所选文章")
+    def submit_selected(self, request, queryset):
+        outcome = steps.take_each(steps.submit_article, queryset, by=request.user)
+        report_each(self, request, outcome, steps.ARTICLE_SUBMIT.label)
+
+    @admin.action(description="审核通过所选文章", permissions=["review"])
+    def approve_selected(self, request, queryset):
+        outcome = steps.take_each(steps.approve_article, queryset, by=request.user)
+        report_each(self, request, outcome, steps.ARTICLE_APPROVE.label)
+
+    def has_review_permission(self, request):
+        return is_reviewer(request.user, Article)
 
     def _corrects(self, request, obj):
         """Whether saving `obj` is a correction: readers have had it (its issue went live,
@@ -66,10 +85,6 @@ class ArticleAdmin(WorkflowAdmin):
             and Article.objects.filter(pk=obj.pk, issue__went_live_at__isnull=False).exists()
             and self.has_change_permission(request, obj)
         )
-
-    def after_save(self, article):
-        # An edit of a published article reaches the search index once it is committed.
-        refresh_on_commit([article.pk])
 
     def preview_context(self, request, article, audience):
         hidden = audience == Audience.ALL and article.is_leadership_only

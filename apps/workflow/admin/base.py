@@ -1,3 +1,4 @@
+import functools
 import itertools
 from datetime import UTC
 
@@ -7,15 +8,15 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
 from apps.accounts.access import Audience
 from apps.core.admin import ReadOnlyAdminMixin
@@ -116,6 +117,14 @@ class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
                 if field.name not in form.cleaned_data and not field.primary_key:
                     setattr(obj, field.attname, getattr(current, field.attname))
         obj.updated_by = request.user
+        # History's 说明: which version a restore brought back, and a correction's note.
+        restored = getattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None)
+        reasons = [getattr(obj, "_change_reason", None)]
+        if change and restored is not None:
+            reasons.insert(0, f"恢复到第{version_number(restored)}版")
+        reason = "；".join(filter(None, reasons))
+        if reason:
+            obj._change_reason = reason[: steps.HISTORY_REASON_LENGTH]
         super().save_model(request, obj, form, change)
         self.after_save(obj)
 
@@ -127,6 +136,10 @@ class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
         # Newest first: each record's predecessor is the next one, for the compare link.
         for newer, older in itertools.pairwise(historical_records):
             newer.previous_version_id = older.pk
+        # 第N版, counted from the first save, as a restore's 说明 names it (version_number).
+        newest = historical_records.paginator.count - historical_records.start_index() + 1
+        for offset, record in enumerate(historical_records):
+            record.version_number = newest - offset
 
     def history_view(self, request, object_id, extra_context=None):
         # simple-history looks the object up itself and, when get_queryset() does not return
@@ -189,6 +202,25 @@ class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
         opts = self.model._meta
         return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=[obj.pk])
 
+    def post_only(self, view):
+        """A step's address (`view(request, object_id, …)`) acts on POST only; a GET (a reload,
+        a bookmark, a pasted link) is sent to the object's page with a message, not a 405."""
+
+        @functools.wraps(view)
+        def answer(request, object_id, *args, **kwargs):
+            if request.method == "POST":
+                return view(request, object_id, *args, **kwargs)
+            if request.method not in ("GET", "HEAD"):
+                return HttpResponseNotAllowed(["POST"])
+            self.message_user(
+                request, "此操作需在页面上点按钮执行，已为您打开对应页面。", messages.INFO
+            )
+            opts = self.model._meta
+            change = f"admin:{opts.app_label}_{opts.model_name}_change"
+            return HttpResponseRedirect(reverse(change, args=[object_id]))
+
+        return answer
+
     def get_urls(self):
         opts = self.model._meta
         prefix = f"{opts.app_label}_{opts.model_name}"
@@ -196,7 +228,7 @@ class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
         return [
             path(
                 "<path:object_id>/transition/<str:name>/",
-                wrap(require_POST(self.transition_view)),
+                wrap(self.post_only(self.transition_view)),
                 name=f"{prefix}_transition",
             ),
             path("<path:object_id>/preview/", wrap(self.preview_view), name=f"{prefix}_preview"),
@@ -213,20 +245,30 @@ class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
         if obj is None:
             raise PermissionDenied
         at = self._scheduled_time(request.POST.get("at", ""))
+        # The confirmation page's own tick box (steps: `out_of_order`).
+        out_of_order = request.POST.get("out_of_order") == "1"
         try:
             transition = steps.get_transition(self.model, name)
         except steps.TransitionNotAllowed as error:
             raise PermissionDenied(str(error)) from error
         # The question comes first when the step is open to this user; otherwise the step
-        # itself answers (a repeated click is told it is done, anyone else is refused).
+        # itself answers (a repeated click is told it is done, anyone else is refused). A
+        # step that asks only about the order of issues (修改定时) asks when that applies.
         if (
-            transition.needs_confirmation
-            and request.POST.get("confirmed") != "1"
+            request.POST.get("confirmed") != "1"
             and transition in steps.available_transitions(obj, request.user)
+            and (transition.needs_confirmation or self.order_question(obj, transition, at))
         ):
             return self.confirmation_view(request, obj, transition, at)
         try:
-            steps.perform(obj, name, by=request.user, comment=request.POST.get("comment"), at=at)
+            steps.perform(
+                obj,
+                name,
+                by=request.user,
+                comment=request.POST.get("comment"),
+                at=at,
+                out_of_order=out_of_order,
+            )
         except steps.TransitionNotAllowed as error:
             raise PermissionDenied(str(error)) from error
         except steps.AlreadyDone as error:
@@ -239,22 +281,41 @@ class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
         return HttpResponseRedirect(self.admin_url("change", obj))
 
     def confirmation_view(self, request, obj, transition, at):
-        """What the step will do, and a button to take it (the posted fields go along)."""
+        """What the step will do, and a button to take it (the posted fields go along); or,
+        when the step's own checks refuse it, why, and no button."""
+        comment = request.POST.get("comment", "")
+        refusal = ""
+        try:
+            # The question of order is this page's tick box, not a refusal.
+            steps.check(
+                obj, transition.name, by=request.user, comment=comment, at=at, out_of_order=True
+            )
+        except steps.TransitionNotAllowed as error:
+            raise PermissionDenied(str(error)) from error
+        except steps.TransitionRefused as error:
+            refusal = str(error)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "original": obj,
             "title": f"确认{transition.label}",
             "transition": transition,
-            "summary": self.transition_summary(obj, transition, at),
+            "refusal": refusal,
+            "summary": [] if refusal else self.transition_summary(obj, transition, at),
+            "order": None if refusal else self.order_question(obj, transition, at),
+            "out_of_order_label": steps.OUT_OF_ORDER_LABEL,
             "at": request.POST.get("at", ""),
-            "comment": request.POST.get("comment", ""),
+            "comment": comment,
             "change_url": self.admin_url("change", obj),
         }
         return TemplateResponse(request, "admin/workflow/confirm_transition.html", context)
 
     def transition_summary(self, obj, transition, at) -> list[str]:
         """Lines that tell what the step will do; subclasses say more."""
+        return []
+
+    def order_question(self, obj, transition, at) -> list[str]:
+        """Lines that ask the confirmation page's tick box (`out_of_order`), or none."""
         return []
 
     @staticmethod
@@ -367,6 +428,29 @@ class TransitionLogAdmin(BoundedChangeListMixin, ReadOnlyAdminMixin, admin.Model
                 object_id__in=model.objects.filter(created_by=user).values("pk"),
             )
         return logs.filter(own)
+
+
+def version_number(record) -> int:
+    """Return which saved version `record` is of its object, counting from 1."""
+    versions = type(record)._default_manager.filter(id=record.id)
+    return versions.filter(history_id__lte=record.history_id).count()
+
+
+def report_each(model_admin, request, outcome, label):
+    """Tell the user what one step taken on many articles did (steps.take_each): how many
+    moved, and each refusal by name with its reason."""
+    if outcome.done:
+        names = "、".join(f"《{article}》" for article in outcome.done)
+        model_admin.message_user(
+            request, f"已{label} {len(outcome.done)} 篇文章：{names}", messages.SUCCESS
+        )
+    if outcome.refused:
+        reasons = "；".join(f"《{article}》：{reason}" for article, reason in outcome.refused)
+        model_admin.message_user(
+            request, f"{len(outcome.refused)} 篇未能{label}：{reasons}", messages.WARNING
+        )
+    if not outcome.done and not outcome.refused:
+        model_admin.message_user(request, f"没有可{label}的文章。", messages.INFO)
 
 
 def _returned(obj, log):

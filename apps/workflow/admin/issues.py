@@ -6,7 +6,6 @@ from django.db import models, transaction
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from apps.accounts.access import Audience
 from apps.articles.models import Article, Section
@@ -15,9 +14,10 @@ from apps.core.ids import parse_id
 from apps.issues.models import Issue
 from apps.notifications import deliveries
 from apps.subscribers.models import Subscriber
-from apps.workflow import arrange
-from apps.workflow.admin.base import WorkflowAdmin, rich_text_display
+from apps.workflow import arrange, steps
+from apps.workflow.admin.base import WorkflowAdmin, report_each, rich_text_display
 from apps.workflow.roles import is_reviewer, may_edit, visible_to_staff
+from apps.workflow.selectors import expected_total_numbers
 
 
 class PublicationFilter(admin.SimpleListFilter):
@@ -70,13 +70,16 @@ class IssueAdmin(WorkflowAdmin):
         return super().get_queryset(request).annotate(article_total=models.Count("articles"))
 
     def transition_summary(self, issue, transition, at):
-        articles = list(issue.articles.values_list("status", flat=True))
-        pending = sum(status != Article.Status.APPROVED for status in articles)
+        # Shown only when the step's own checks passed: every article is approved.
+        articles = issue.articles.count()
+        if transition is steps.ISSUE_WITHDRAW:
+            return [
+                f"读者将立即看不到本期及其 {articles} 篇文章（阅读、搜索和打印）。",
+                "尚未发出的新一期邮件不再发送；已发出的无法收回。",
+            ]
         readers = deliveries.recipients()
         leaders = readers.filter(kind=Subscriber.Kind.LEADERSHIP).count()
-        lines = [f"本期 {len(articles)} 篇文章将随期刊发布。"]
-        if pending:
-            lines.append(f"其中 {pending} 篇尚未审核通过：发布会被拒绝，请先处理。")
+        lines = [f"本期 {articles} 篇文章将随期刊发布。"]
         if transition.needs_time:
             when = f"{timezone.localtime(at):%Y年%m月%d日 %H:%M}" if at else "（时间未填写或无效）"
             lines.append(f"将于 {when} 对读者可见，届时编入总期号并发送邮件。")
@@ -87,6 +90,25 @@ class IssueAdmin(WorkflowAdmin):
             f"（其中领导 {leaders} 位）；停用、到期或关闭邮件通知的订户不会收到。"
         )
         return lines
+
+    def order_question(self, issue, transition, at):
+        if not transition.orders_issues:
+            return []
+        when = at or timezone.now()
+        earlier = steps.issues_waiting_before(issue, when=when)
+        if not earlier:
+            return []
+        numbers = expected_total_numbers(issue, earlier, when=when)
+        waiting = "、".join(steps.waiting_label(e) for e in earlier)
+        first, *later = numbers
+        told = "；".join(
+            [f"本期将为总第{first[1]}期"]
+            + [f"第{other.number}期发布时将为总第{number}期" for other, number in later]
+        )
+        return [
+            f"{issue.year}年更早的{waiting}尚未发布。总期号按上线先后编排：{told}。",
+            "期刊将不再按期号顺序发布。确需先发布本期，请勾选下面的确认框。",
+        ]
 
     def get_changeform_initial_data(self, request):
         """A new issue proposes this year's next number (the total number comes when it goes
@@ -169,7 +191,15 @@ class IssueAdmin(WorkflowAdmin):
             }
         if issue is not None:
             context["arrangement"] = self.arrangement(request, issue)
+            if issue.status == Issue.Status.DRAFT:
+                context["submit_with"] = self.submitted_with(request, issue)
         return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def submitted_with(self, request, issue):
+        """The draft articles the issue's 提交审核 takes along, and how many it leaves."""
+        taken = steps.articles_submitted_with(issue, by=request.user)
+        drafts = issue.articles.filter(status=Article.Status.DRAFT).count()
+        return {"articles": taken, "others": drafts - len(taken)}
 
     # --- arranging the issue's contents on its own page ---
 
@@ -180,17 +210,28 @@ class IssueAdmin(WorkflowAdmin):
             issue.status == Issue.Status.DRAFT or is_reviewer(request.user, Article)
         )
         add_url = reverse("admin:articles_article_add")
+        # The reviewer approves or returns each article in review from here.
+        reviewable = set()
+        if is_reviewer(request.user, Article):
+            reviewable = {
+                article.pk
+                for _, articles in layout
+                for article in articles
+                if article.status == Article.Status.REVIEW
+            }
         return {
             "sections": [
                 {
                     "section": section,
                     "articles": articles,
-                    "add_url": f"{add_url}?issue={issue.pk}&section={section.pk}"
-                    f"&position={len(articles) + 1}",
+                    # The form gives the article the section's next free position.
+                    "add_url": f"{add_url}?issue={issue.pk}&section={section.pk}",
                 }
                 for section, articles in layout
             ],
             "shown": shown,
+            "reviewable": reviewable,
+            "review_url": self.admin_url("review_articles", issue),
             "base": arrange.fingerprint(arrange.as_ids(layout)),
             "may_arrange": may_edit(request.user, issue),
             "may_add": may_add,
@@ -217,16 +258,49 @@ class IssueAdmin(WorkflowAdmin):
             self.message_user(request, f"已保存编排（调整了 {moved} 篇文章）。", messages.SUCCESS)
         return HttpResponseRedirect(self.admin_url("change", issue) + "#arrangement")
 
+    def review_articles_view(self, request, object_id):
+        """The reviewer's buttons on the contents list: 审核通过 or 退回修改 one article, or
+        全部通过, each through the article's own step."""
+        issue = self.get_object(request, object_id)
+        if issue is None:
+            raise PermissionDenied
+        action, _, pk = request.POST.get("review", "").partition(":")
+        back = HttpResponseRedirect(self.admin_url("change", issue) + "#arrangement")
+        if action == "approve_all":
+            in_review = issue.articles.filter(status=Article.Status.REVIEW).order_by(
+                "section__order", "position"
+            )
+            outcome = steps.take_each(steps.approve_article, in_review, by=request.user)
+            report_each(self, request, outcome, steps.ARTICLE_APPROVE.label)
+            return back
+        step = {"approve": steps.approve_article, "send_back": steps.send_back_article}.get(action)
+        article = issue.articles.filter(pk=parse_id(pk)).first() if parse_id(pk) else None
+        if step is None or article is None:
+            self.message_user(request, "这篇文章已不在本期中，请刷新页面。", messages.ERROR)
+            return back
+        outcome = steps.take_each(
+            step, [article], by=request.user, comment=request.POST.get(f"reason-{article.pk}", "")
+        )
+        label = steps.get_transition(Article, action).label
+        report_each(self, request, outcome, label)
+        return back
+
     def get_urls(self):
+        wrap = self.admin_site.admin_view
         return [
             path(
                 "<path:object_id>/arrange/",
-                self.admin_site.admin_view(require_POST(self.arrange_view)),
+                wrap(self.post_only(self.arrange_view)),
                 name="issues_issue_arrange",
             ),
             path(
+                "<path:object_id>/articles/review/",
+                wrap(self.post_only(self.review_articles_view)),
+                name="issues_issue_review_articles",
+            ),
+            path(
                 "<path:object_id>/mail/retry/",
-                self.admin_site.admin_view(require_POST(self.mail_retry_view)),
+                wrap(self.post_only(self.mail_retry_view)),
                 name="issues_issue_mail_retry",
             ),
             *super().get_urls(),
