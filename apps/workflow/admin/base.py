@@ -126,10 +126,6 @@ class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
         if reason:
             obj._change_reason = reason[: steps.HISTORY_REASON_LENGTH]
         super().save_model(request, obj, form, change)
-        self.after_save(obj)
-
-    def after_save(self, obj):
-        """Hook for work that follows a saved change (search indexing)."""
 
     def set_history_delta_changes(self, request, historical_records, **kwargs):
         super().set_history_delta_changes(request, historical_records, **kwargs)
