@@ -76,6 +76,9 @@ MIDDLEWARE = [
     "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.security.SecurityHeadersMiddleware",
+    # Inside the headers' middleware, so its 405 page carries them too; before the session and
+    # the form are read, so a method the admin refuses reads neither.
+    "config.error_pages.MethodNotAllowedPageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the request: PostgreSQL cannot hold a NUL character.
     "config.bad_input.RejectNulMiddleware",

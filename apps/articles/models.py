@@ -104,7 +104,10 @@ class Article(EditTracked):
 
     objects = ArticleQuerySet.as_manager()
     history = HistoricalRecords(
-        verbose_name="文章历史版本", m2m_fields=[industries], excluded_fields=["updated_at"]
+        verbose_name="文章历史版本",
+        verbose_name_plural="文章历史版本",
+        m2m_fields=[industries],
+        excluded_fields=["updated_at"],
     )
 
     class Meta:

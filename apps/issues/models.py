@@ -53,7 +53,11 @@ class Issue(EditTracked):
     )
 
     objects = IssueQuerySet.as_manager()
-    history = HistoricalRecords(verbose_name="期刊历史版本", excluded_fields=["updated_at"])
+    history = HistoricalRecords(
+        verbose_name="期刊历史版本",
+        verbose_name_plural="期刊历史版本",
+        excluded_fields=["updated_at"],
+    )
 
     class Meta:
         ordering = ["-year", "-number"]

@@ -30,6 +30,8 @@ class SearchDocument(models.Model):
         # Managed, so that a flush (tests) empties it with the articles it references; its
         # table is created by migration 0001 per database, never by Django's schema editor.
         db_table = "search_fts"
+        verbose_name = "检索文档"
+        verbose_name_plural = "检索文档"
 
     def __str__(self):
         return f"检索文档 #{self.article_id}"

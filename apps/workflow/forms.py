@@ -14,7 +14,8 @@ class ConcurrentEditForm(forms.ModelForm):
     carries the new version, so saving again is a deliberate choice, never a silent overwrite.
     """
 
-    edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Hidden, but the admin still writes a <label> for it (and an error would name it).
+    edit_version = forms.IntegerField(label="编辑版本", widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -71,36 +71,6 @@ PROPER_NAMES = {
     "Authenticator",
 }
 
-# English still found on pages outside the subscriber administrator's area, by URL name and
-# word; the lead routes each to its owner. Any other English on these pages still fails.
-KNOWN_REMAINING = {
-    # The workflow's version pages (simple-history's object_history_form.html, reached from
-    # 历史): the breadcrumbs say "Articles" / "Issues" (the app label) and the title
-    # "Historical 文章" (simple-history's historical model's name).
-    "articles_article_simple_history": {"Articles", "Historical"},
-    "issues_issue_simple_history": {"Issues", "Historical"},
-    # The step log's filter by content type lists every table of the site by its own name,
-    # the libraries' English ones too (access attempt, Task Result, search document,
-    # HistoricalArticle_industries …).
-    "workflow_transitionlog_changelist": {
-        "Axes",
-        "Backend",
-        "Database",
-        "HistoricalArticle",
-        "Result",
-        "Task",
-        "Tasks",
-        "access",
-        "attempt",
-        "document",
-        "expiration",
-        "failure",
-        "industries",
-        "log",
-        "search",
-    },
-}
-
 # The pages a crawl visits at most per URL name (e.g. three articles' change pages).
 PER_URL_NAME = 3
 SKIPPED_URL_NAMES = {"logout", "jsi18n", "autocomplete", "view_on_site"}
@@ -198,7 +168,6 @@ class Walk:
             return None
         self.pages += 1
         words = english(response.content, self.typed)
-        words -= KNOWN_REMAINING.get(name, set())
         if words:
             self.findings[(name, how, url)] = sorted(words)
         return html.fromstring(response.content)
