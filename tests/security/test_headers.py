@@ -59,8 +59,9 @@ def reader_urls(article):
         for pattern in get_resolver().url_patterns
         if getattr(pattern, "namespace", None) == "reader"
         for pattern in pattern.url_patterns
-        # Proofs are the editorial office's pages (test below).
-        if not pattern.name.startswith("issue_proof")
+        # Proofs are the editorial office's pages (test below); 关注 is a POST from the
+        # industry page, whose GET only leads back to that page.
+        if not pattern.name.startswith("issue_proof") and pattern.name != "industry_follow"
     ]
     assert len(names) >= 11  # every reader page is in the walk
     return [reverse(f"reader:{name}", args=arguments.get(name, [])) for name in names]
