@@ -311,3 +311,26 @@ def redis_of_our_own(settings, tmp_path):
     os.kill(server.pid, signal.SIGCONT)
     server.terminate()
     server.wait(timeout=5)
+
+
+@pytest.fixture
+def json_lines():
+    """Capture what the project's console handler would write, as parsed JSON."""
+    import json
+    import logging
+
+    from config.logs import JsonFormatter, RequestIdFilter
+
+    lines = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            lines.append(json.loads(self.format(record)))
+
+    handler = Collect()
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    yield lines
+    root.removeHandler(handler)

@@ -6,27 +6,7 @@ import logging
 import pytest
 from django.urls import reverse
 
-from config.logs import JsonFormatter, RequestIdFilter
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def json_lines():
-    """Capture what the project's console handler would write, as parsed JSON."""
-    lines = []
-
-    class Collect(logging.Handler):
-        def emit(self, record):
-            lines.append(json.loads(self.format(record)))
-
-    handler = Collect()
-    handler.setFormatter(JsonFormatter())
-    handler.addFilter(RequestIdFilter())
-    root = logging.getLogger()
-    root.addHandler(handler)
-    yield lines
-    root.removeHandler(handler)
 
 
 def test_each_request_is_one_line_with_its_id(client_for, enterprise, json_lines):

@@ -66,3 +66,30 @@ def text_of(message):
     """The plain text and the HTML of a received message, together."""
     parts = [part.get_content() for part in message.walk() if part.get_content_maintype() == "text"]
     return "\n".join(parts)
+
+
+def start_worker(*, database_url, smtp_port, **popen):
+    """Start `manage.py worker` as it runs in production, with its schedule every second."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    environment = {
+        **os.environ,
+        "DJANGO_DEBUG": "1",
+        "DATABASE_URL": database_url,
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+        **popen.pop("env", {}),
+    }
+    return subprocess.Popen(
+        [
+            sys.executable, "manage.py", "worker", "--no-reload", "--no-startup-delay",
+            "--schedule-interval", "1", "--interval", "0.2",
+        ],
+        cwd=ROOT,
+        env=environment,
+        text=True,
+        **popen,
+    )  # fmt: skip

@@ -1,10 +1,8 @@
 """`manage.py worker` as it runs in production: its own schedule puts a scheduled issue's mail
 out at the time, and its health check sees it working."""
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import timedelta
 
@@ -14,8 +12,14 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from apps.workflow import steps
-from tests.conftest import ROOT, shared_database_url
-from tests.notifications.helpers import MAIL_TEST, addresses, leader_and_firm, ready_issue
+from tests.conftest import shared_database_url
+from tests.notifications.helpers import (
+    MAIL_TEST,
+    addresses,
+    leader_and_firm,
+    ready_issue,
+    start_worker,
+)
 
 pytestmark = pytest.mark.django_db(**MAIL_TEST)
 
@@ -28,23 +32,12 @@ def test_the_workers_schedule_sends_a_scheduled_issue_at_its_time(reviewer, smtp
     with pytest.raises(CommandError, match="两分钟内没有心跳"):
         call_command("worker_health")
 
-    environment = {
-        **os.environ,
-        "DJANGO_DEBUG": "1",
-        "DATABASE_URL": shared_database_url(),
-        "EMAIL_URL": f"smtp://127.0.0.1:{settings.EMAIL_PORT}",
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable, "manage.py", "worker", "--no-reload", "--no-startup-delay",
-            "--schedule-interval", "1", "--interval", "0.2",
-        ],
-        cwd=ROOT,
-        env=environment,
+    worker = start_worker(
+        database_url=shared_database_url(),
+        smtp_port=settings.EMAIL_PORT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
+    )
     try:
         deadline = time.monotonic() + 60
         while len(smtp_server) < 2 and time.monotonic() < deadline:

@@ -7,10 +7,8 @@ the worker never exits, and its heartbeat comes back.
 """
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import timedelta
@@ -24,12 +22,13 @@ from django.utils import timezone
 from apps.notifications import heartbeat
 from apps.notifications.models import Delivery, WorkerHeartbeat
 from apps.notifications.schedule import run_periodic_jobs
-from tests.conftest import ROOT, shared_database_url
+from tests.conftest import shared_database_url
 from tests.notifications.helpers import (
     MAIL_TEST,
     addresses,
     publish,
     ready_issue,
+    start_worker,
     subscriber,
 )
 from tests.tcp_proxy import TcpProxy
@@ -58,24 +57,13 @@ def test_the_worker_waits_out_a_restart_and_a_stop_and_sends_each_mail_once(revi
     url = shared_database_url().replace(
         f":{connection.settings_dict['PORT'] or 5432}/", f":{proxy.port}/"
     )
-    environment = {
-        **os.environ,
-        "DJANGO_DEBUG": "1",
-        "LOG_FORMAT": "json",
-        "DATABASE_URL": url,
-        "EMAIL_URL": f"smtp://127.0.0.1:{settings.EMAIL_PORT}",
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable, "manage.py", "worker", "--no-reload", "--no-startup-delay",
-            "--schedule-interval", "1", "--interval", "0.2",
-        ],
-        cwd=ROOT,
-        env=environment,
+    worker = start_worker(
+        database_url=url,
+        smtp_port=settings.EMAIL_PORT,
+        env={"LOG_FORMAT": "json"},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        text=True,
-    )  # fmt: skip
+    )
     try:
         wait_for(lambda: WorkerHeartbeat.objects.exists(), 30, "the first heartbeat")
         publish(issue, reviewer)

@@ -31,8 +31,6 @@ Django fails on while building the request: those through a WSGIHandler, as guni
 because the test client builds its requests itself.
 """
 
-import json
-import logging
 import random
 from io import BytesIO
 
@@ -49,7 +47,6 @@ from apps.feedback.models import Feedback
 from apps.notifications import unsubscribe
 from apps.subscribers.models import Subscriber
 from config.bad_input import readable_content_type
-from config.logs import JsonFormatter, RequestIdFilter
 from tests.factories import ArticleFactory, IssueFactory, SubscriberFactory
 from tests.security.test_hostile_input import fill, routes
 
@@ -303,21 +300,9 @@ def visitor(name, *, reviewer):
 
 
 @pytest.fixture
-def request_log():
-    """The request log's lines, as the project's JSON formatter writes them."""
-    lines = []
-
-    class Collect(logging.Handler):
-        def emit(self, record):
-            lines.append(json.loads(self.format(record)))
-
-    handler = Collect()
-    handler.setFormatter(JsonFormatter())
-    handler.addFilter(RequestIdFilter())
-    root = logging.getLogger()
-    root.addHandler(handler)
-    yield lines
-    root.removeHandler(handler)
+def request_log(json_lines):
+    """The request log's lines, as the project's JSON formatter writes them (conftest)."""
+    return json_lines
 
 
 class Fuzz:
