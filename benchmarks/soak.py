@@ -7,14 +7,21 @@ SOAK_SECONDS, and one writer sends a feedback message every second. Runs:
 
 - plain;
 - postgres: PostgreSQL is restarted a third of the way in;
-- redis: Redis is stopped a third of the way in and started again at two thirds.
+- redis: Redis is stopped a third of the way in and started again at two thirds;
+- worker: no readers; the background worker (`manage.py worker`, production settings) sends a
+  new issue's e-mail to SOAK_MAIL subscribers through a slow SMTP sink of its own while
+  PostgreSQL is restarted, then stopped for STOP_SECONDS and started again.
 
 Every request's time and outcome is kept. Afterwards: errors (5xx or no answer) and when they
 happened, whether they stayed inside the outage, and whether every feedback the server
-acknowledged (302) is in the database. The table is printed and written to docs/reliability.md.
+acknowledged (302) is in the database. For the worker run: mail queued, received, received
+twice and never received, whether the worker is still running, its heartbeat and health check
+after the outage, and whether each line it logged is JSON. The tables are printed and written
+to docs/reliability.md.
 """
 
 import http.client
+import json
 import os
 import re
 import shutil
@@ -25,6 +32,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,9 +43,18 @@ DATABASE_URL = os.environ.get(
 SECONDS = float(os.environ.get("SOAK_SECONDS", "60"))
 READERS = int(os.environ.get("SOAK_READERS", "50"))
 WORKERS = os.environ.get("SOAK_WORKERS", "3")
-RUNS = os.environ.get("SOAK_RUNS", "plain,postgres,redis").split(",")
+DEFAULT_RUNS = ["plain", "postgres", "worker", "redis"]
+RUNS = os.environ.get("SOAK_RUNS", ",".join(DEFAULT_RUNS)).split(",")
 REPORT = ROOT / "docs" / "reliability.md"
 PG_CLUSTER = os.environ.get("SOAK_PG_CLUSTER", "")  # e.g. "15 main"; found by default
+# The worker run: subscribers with an address, seconds the sink takes over each message (so the
+# mail is in flight for a while), how long PostgreSQL stays stopped, and how long the mail
+# may take to go out after that.
+MAIL_READERS = int(os.environ.get("SOAK_MAIL", "500"))
+MAIL_DELAY = 0.08
+STOP_SECONDS = 20
+MAIL_DEADLINE = 180
+WORKER_LOG = ROOT / ".cache" / "soak-worker.log"
 
 
 def free_port():
@@ -103,13 +120,18 @@ def wait_for_port(port, seconds=30):
 
 
 def restart_postgres():
+    postgres("restart")
+
+
+def postgres(action):
+    """Restart, stop or start the machine's PostgreSQL cluster."""
     cluster = PG_CLUSTER.split() or [sorted(os.listdir("/etc/postgresql"))[-1], "main"]
     subprocess.run(  # noqa: S603 - the machine's own PostgreSQL cluster
         [
             shutil.which("pg_ctlcluster") or "/usr/bin/pg_ctlcluster",
             "--skip-systemctl-redirect",
             *cluster,
-            "restart",
+            action,
         ],
         check=True,
     )
@@ -173,7 +195,9 @@ def pages():
     from apps.articles.models import Article
     from apps.issues.models import Issue
 
-    issue = Issue.objects.live().order_by("-published_at").first()
+    # The archive's newest issue, not one that a worker run published.
+    issue = Issue.objects.live().filter(title__startswith="［生成］").order_by("-published_at")
+    issue = issue.first()
     article = Article.objects.filter(issue=issue, visibility=Article.Visibility.ALL).first()
     return [
         "/",
@@ -320,6 +344,259 @@ def lost_writes(run):
     return len(acknowledged - stored), len(acknowledged)
 
 
+# --- The worker under a PostgreSQL restart and stop -----------------------------------------------
+
+SOAK_ISSUE_TITLE = "［压力测试］后台进程"
+
+
+class Sink:
+    """An aiosmtpd handler that takes MAIL_DELAY over each message and keeps, for each one,
+    when it arrived, its recipient and its Message-ID."""
+
+    def __init__(self):
+        self.received = []  # (monotonic time, recipient, Message-ID)
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        await asyncio.sleep(MAIL_DELAY)
+        message_id = ""
+        for line in envelope.content.split(b"\r\n"):
+            if not line:
+                break  # end of the headers
+            if line.lower().startswith(b"message-id:"):
+                message_id = line.split(b":", 1)[1].strip().decode()
+        for recipient in envelope.rcpt_tos:
+            self.received.append((time.monotonic(), recipient, message_id))
+        return "250 Message accepted for delivery"
+
+
+def ensure_mail_readers():
+    """MAIL_READERS current subscribers who asked for the issue's e-mail, with an address."""
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
+
+    from apps.subscribers.models import Subscriber
+
+    user_model = get_user_model()
+    names = [f"mailreader{index:04d}" for index in range(MAIL_READERS)]
+    missing = sorted(
+        set(names)
+        - set(user_model.objects.filter(username__in=names).values_list("username", flat=True))
+    )
+    users = user_model.objects.bulk_create(
+        user_model(username=name, email=f"{name}@example.com", password=make_password(None))
+        for name in missing
+    )
+    today = timezone.localdate()
+    Subscriber.objects.bulk_create(
+        Subscriber(
+            user=user,
+            kind=Subscriber.Kind.ENTERPRISE,
+            organization=f"压力测试单位{user.username[-4:]}",
+            region=Subscriber.Region.values[0],
+            valid_until=today,
+        )
+        for user in users
+    )
+    # Current whenever the soak runs.
+    Subscriber.objects.filter(user__username__in=names).update(
+        valid_from=today - timedelta(days=30),
+        valid_until=today + timedelta(days=3650),
+        notify_by_email=True,
+    )
+
+
+def ready_issue():
+    """A new issue in review with three approved articles, and a reviewer who may publish it."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import Group
+
+    from apps.articles.models import Article, Section
+    from apps.issues.models import Issue
+    from apps.notifications import deliveries
+
+    # What an earlier worker run left unsent must not reach this run's sink.
+    for earlier in Issue.objects.filter(title=SOAK_ISSUE_TITLE):
+        deliveries.cancel_pending(earlier)
+    taken = set(Issue.objects.values_list("year", "number"))
+    year, number = next(
+        (year, number)
+        for year in range(2100, 1999, -1)
+        for number in range(1, 100)
+        if (year, number) not in taken
+    )
+    issue = Issue.objects.create(
+        year=year,
+        number=number,
+        title=SOAK_ISSUE_TITLE,
+        editor_note="<p>后台进程压力测试：发送本期邮件时重启并停止数据库。</p>",
+        status=Issue.Status.REVIEW,
+    )
+    section = Section.objects.order_by("order").first()
+    for position in range(1, 4):
+        Article.objects.create(
+            issue=issue,
+            section=section,
+            position=position,
+            title=f"压力测试文章{position}",
+            summary="压力测试摘要",
+            body="<p>压力测试正文。</p>",
+            status=Article.Status.APPROVED,
+        )
+    reviewer, _ = get_user_model().objects.get_or_create(
+        username="soak-reviewer", defaults={"is_staff": True, "password": make_password(None)}
+    )
+    reviewer.groups.add(Group.objects.get(name="审核"))
+    # As django-otp's middleware marks a session that passed the second factor.
+    reviewer.is_verified = lambda: True
+    return issue, reviewer
+
+
+def start_worker(port, worker_id):
+    environment = {
+        **SERVER_ENV,
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "INFO",  # each attempt to reconnect, and the reconnection
+        "EMAIL_URL": f"smtp://127.0.0.1:{port}",
+    }
+    WORKER_LOG.parent.mkdir(parents=True, exist_ok=True)
+    with WORKER_LOG.open("w", encoding="utf-8") as log:
+        return subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
+            [sys.executable, "manage.py", "worker", "--no-reload", "--worker-id", worker_id],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def until(condition, seconds, pause=0.2):
+    """Wait until `condition()` holds or `seconds` pass; return whether it held. A lost
+    database connection (PostgreSQL restarting) counts as "not yet"."""
+    from django.db import DatabaseError, connection
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if condition():
+                return True
+        except DatabaseError:
+            connection.close()  # the next query opens a fresh one
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(pause)
+
+
+def worker_run():
+    """Send an issue's mail with the real worker while PostgreSQL restarts, then stops."""
+    from aiosmtpd.controller import Controller
+    from django.db import connection
+    from django.utils import timezone
+
+    from apps.notifications.models import Delivery, WorkerHeartbeat
+    from apps.workflow import steps
+
+    ensure_mail_readers()
+    issue, reviewer = ready_issue()
+    sink = Sink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    worker_id = f"soak-{os.getpid()}-{int(time.time())}"
+    worker = start_worker(port, worker_id)
+    beats = WorkerHeartbeat.objects.filter(worker_id=worker_id)
+    stopped = False
+    try:
+        if not until(beats.exists, 60):
+            raise SystemExit(f"the worker never beat; see {WORKER_LOG}")
+        steps.perform(issue, "publish", by=reviewer)
+        rows = Delivery.objects.filter(issue=issue)
+        queued = set(rows.values_list("subscriber__user__email", flat=True))
+        prefix = f"<issue-{issue.pk}."
+
+        def received():
+            return [r for r in sink.received if r[2].startswith(prefix)]
+
+        # A restart once a tenth of the mail is out, a stop of STOP_SECONDS at three tenths.
+        until(lambda: len(received()) >= len(queued) // 10, 60)
+        at_restart = len(received())
+        restart_postgres()
+        until(lambda: len(received()) >= len(queued) * 3 // 10, 60)
+        at_stop = len(received())
+        postgres("stop")
+        stopped = True
+        time.sleep(STOP_SECONDS)
+        alive_in_stop = worker.poll() is None
+        postgres("start")
+        stopped = False
+        back, back_at = time.monotonic(), timezone.now()
+        connection.close()
+
+        all_sent = until(
+            lambda: not rows.exclude(status=Delivery.Status.SENT).exists(), MAIL_DEADLINE, 0.5
+        )
+        time.sleep(2)  # a duplicate, if any, would arrive now
+        recovered = until(beats.filter(beat_at__gt=back_at).exists, 30)
+        health = subprocess.run(
+            [sys.executable, "manage.py", "worker_health"],
+            cwd=ROOT,
+            env=SERVER_ENV,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        running = alive_in_stop and worker.poll() is None
+        statuses = dict(Counter(rows.values_list("status", flat=True)))
+    finally:
+        if stopped:
+            postgres("start")
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        controller.stop()
+
+    mail = received()
+    times = Counter(recipient for _, recipient, _ in mail)
+    lines = [line for line in WORKER_LOG.read_text(encoding="utf-8").splitlines() if line.strip()]
+    records, bare = [], []
+    for line in lines:
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            bare.append(line)
+    events = Counter(record.get("event", "") for record in records)
+    last = max((at for at, _, _ in mail), default=back)
+    return {
+        "run": "worker",
+        "queued": len(queued),
+        "delivered": len(mail),
+        "duplicates": sum(count - 1 for count in times.values()),
+        "lost": len(queued - set(times)),
+        "in_flight": f"{at_restart} / {at_stop}",
+        "running": "yes" if running else "no",
+        "recovered": "yes" if recovered else "no",
+        "health": "pass" if health.returncode == 0 else "fail",
+        "after_stop": f"{max(0.0, last - back):.1f} s",
+        "all_sent": all_sent,
+        "statuses": statuses,
+        "log_lines": len(lines),
+        "not_json": len(bare),
+        "bare": bare[:20],
+        "unavailable": events["database_unavailable"],
+        "requeued": events["task_requeued"],
+        "health_output": (health.stdout + health.stderr).strip(),
+    }
+
+
 # --- Report ---------------------------------------------------------------------------------------
 
 
@@ -357,6 +634,38 @@ def verdict(row):
     return row["outside"] == 0 and row["recovered"] == "yes" and row["lost"] == 0
 
 
+def worker_verdict(row):
+    return (
+        row["duplicates"] == 0
+        and row["lost"] == 0
+        and row["running"] == "yes"
+        and row["recovered"] == "yes"
+        and row["health"] == "pass"
+        and row["not_json"] == 0
+    )
+
+
+def worker_table(rows):
+    columns = [
+        "run", "mail queued", "delivered", "duplicates", "lost",
+        "received at the restart / the stop", "worker still running",
+        "heartbeat after the stop", "worker_health", "last mail after the stop",
+        "log lines (not JSON)", "database_unavailable lines", "target met",
+    ]  # fmt: skip
+    lines = [
+        "| " + " | ".join(columns) + " |",
+        "| --- | ---: | ---: | ---: | ---: | --- | --- | --- | --- | ---: | ---: | ---: | --- |",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['run']} | {row['queued']} | {row['delivered']} | {row['duplicates']} | "
+            f"{row['lost']} | {row['in_flight']} | {row['running']} | {row['recovered']} | "
+            f"{row['health']} | {row['after_stop']} | {row['log_lines']} ({row['not_json']}) | "
+            f"{row['unavailable']} | {'yes' if worker_verdict(row) else 'NO'} |"
+        )
+    return "\n".join(lines)
+
+
 def table(rows):
     columns = [
         "run", "requests", "req/s", "errors", "errors outside the outage", "outage",
@@ -378,6 +687,28 @@ def table(rows):
 def main():
     redis = Redis()
     redis.start()
+    try:  # a failed setup must not leave our Redis behind
+        rows, worker_rows = runs(redis)
+    finally:
+        redis.stop()
+    report = "\n\n".join(
+        part for part in [rows and table(rows), worker_rows and worker_table(worker_rows)] if part
+    )
+    print(report)
+    for row in worker_rows:
+        print(f"worker: deliveries by status {row['statuses']}; {row['requeued']} tasks requeued;")
+        print(f"worker_health: {row['health_output']}")
+        print(f"worker log: {WORKER_LOG}")
+        for line in row["bare"]:
+            print(f"  not JSON: {line}")
+    if set(RUNS) == set(DEFAULT_RUNS) and SECONDS >= 60:
+        write_report(table(rows), worker_table(worker_rows))
+    if not (all(verdict(row) for row in rows) and all(worker_verdict(r) for r in worker_rows)):
+        raise SystemExit("the soak missed a target")
+
+
+def runs(redis):
+    """Set up, run each of RUNS and return the rows of both tables."""
     ensure_database()
     setup_django()
     ensure_archive()
@@ -387,30 +718,39 @@ def main():
     writer_keys = writer_keys[int(time.time() // 60) % 3 * 60 :][:60]
     paths = pages()
     server = start_web()
-    rows = []
+    rows, worker_rows = [], []
     try:
         for name in RUNS:
+            if name == "worker":
+                print(
+                    f"== worker: {MAIL_READERS} e-mails, PostgreSQL restarted, "
+                    f"then stopped for {STOP_SECONDS} s",
+                    flush=True,
+                )
+                worker_rows.append(worker_run())
+                continue
             print(f"== {name}: {READERS} readers and one writer for {SECONDS:.0f} s", flush=True)
             rows.append(summary(soak(name, paths, reader_keys, writer_keys, redis)))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-        redis.stop()
-    report = table(rows)
-    print(report)
-    if set(RUNS) == {"plain", "postgres", "redis"} and SECONDS >= 60:
-        write_report(report)
-    if not all(verdict(row) for row in rows):
-        raise SystemExit("the soak missed a target")
+    return rows, worker_rows
 
 
-def write_report(report):
+def write_report(report, worker_report):
     text = REPORT.read_text(encoding="utf-8") if REPORT.exists() else ""
     marker = "<!-- soak table -->"
     head = text.split(marker)[0] if marker in text else text
     stamp = time.strftime("%Y-%m-%d %H:%M")
     about = f"Last run: {stamp}, {READERS} readers, {SECONDS:.0f} s a run, {WORKERS} workers."
-    REPORT.write_text(f"{head}{marker}\n{about}\n\n{report}\n", encoding="utf-8")
+    about_worker = (
+        f"The worker under a PostgreSQL restart and a {STOP_SECONDS} s stop, "
+        f"{MAIL_DELAY:.2f} s a message at the SMTP sink:"
+    )
+    REPORT.write_text(
+        f"{head}{marker}\n{about}\n\n{report}\n\n{about_worker}\n\n{worker_report}\n",
+        encoding="utf-8",
+    )
 
 
 if __name__ == "__main__":

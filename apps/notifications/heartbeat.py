@@ -21,6 +21,7 @@ from apps.notifications.reconnect import CONNECTION_ERRORS, drop_connections, fi
 logger = logging.getLogger(__name__)
 
 BEAT_EVERY = 10  # seconds
+RETRY_EVERY = 1  # seconds, after a beat the database did not take
 DEAD_AFTER = timedelta(seconds=45)
 LATE_AFTER = timedelta(minutes=2)
 # Rows of processes gone this long are deleted (a restart makes a new one).
@@ -52,10 +53,14 @@ def start(worker_id: str) -> None:
 
 def _beat_forever() -> None:
     while True:
+        pause = BEAT_EVERY
         try:
             beat()
         except CONNECTION_ERRORS as error:
-            # The database is away: the beat is late, which is the truth; try at the next one.
+            # The database is away: the beat is late, which is the truth. It is tried again
+            # each second, so that once the database is back this worker says it is alive
+            # before another's minute job could take its claimed mail for a dead worker's.
+            pause = RETRY_EVERY
             logger.warning(
                 "heartbeat not written, database unavailable: %s",
                 first_line(error),
@@ -64,7 +69,7 @@ def _beat_forever() -> None:
         finally:
             # A fresh connection for each beat: one broken by a restart is never reused.
             drop_connections()
-        time.sleep(BEAT_EVERY)
+        time.sleep(pause)
 
 
 def dead_workers():
