@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from apps.accounts.models import mobile_validator
 from apps.articles.models import Industry
@@ -93,7 +94,21 @@ class SubscriberAdminForm(forms.ModelForm):
                 target = field if field in self.fields else None
                 for message in messages:
                     self.add_error(target, message)
+        self._check_login_names(user)
         self._user = user
+
+    def _check_login_names(self, user):
+        """One signs in with a username, e-mail or mobile, and a username wins
+        (apps.accounts.backends): none of them may be another account's name of another kind,
+        or signing in with it would open this account instead of that one (a staff member's)."""
+        others = get_user_model().objects.exclude(pk=user.pk)
+        username = self.cleaned_data.get("username")
+        if username and others.filter(Q(email__iexact=username) | Q(mobile=username)).exists():
+            self.add_error("username", "该用户名是其他账号的电子邮箱或手机号码，不能用作用户名。")
+        for field in ("mobile", "email"):
+            value = self.cleaned_data.get(field)
+            if value and others.filter(username__iexact=value).exists():
+                self.add_error(field, "这是其他账号的用户名，不能用作电子邮箱或手机号码。")
 
     def save(self, commit=True):
         with transaction.atomic():

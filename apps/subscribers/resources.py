@@ -23,6 +23,7 @@ from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
 from import_export import resources
@@ -450,6 +451,15 @@ class SubscriberResource(resources.ModelResource):
             return None
         if existing is not None and not subscriber.pk:
             errors.add("username", "该用户名已被其他账号使用。")
+        # One signs in with a username, e-mail or mobile, and a username wins
+        # (apps.accounts.backends): a new username that is another account's e-mail or mobile
+        # (a staff member's too) would take that account's sign-in.
+        if (
+            username
+            and not subscriber.pk
+            and user_model.objects.filter(Q(email__iexact=username) | Q(mobile=username)).exists()
+        ):
+            errors.add("username", "该用户名是其他账号的电子邮箱或手机号码，不能用作用户名。")
         if username in self._seen["username"]:
             errors.add("username", "文件中有重复的用户名。")
         self._seen["username"].add(username)
@@ -542,7 +552,9 @@ class SubscriberResource(resources.ModelResource):
         if not value or COLUMNS[key] in errors:
             return
         lookup = {"email__iexact": value} if key == "email" else {"mobile": value}
-        taken = get_user_model().objects.filter(**lookup).exclude(pk=user.pk).exists()
+        # Nor another account's username: signing in with it would open that account.
+        others = get_user_model().objects.exclude(pk=user.pk)
+        taken = others.filter(Q(**lookup) | Q(username__iexact=value)).exists()
         normalized = value.lower()
         if taken or normalized in self._seen[key]:
             label = "手机号码" if key == "mobile" else "电子邮箱"

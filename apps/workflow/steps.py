@@ -66,7 +66,8 @@ class Transition:
     # The office's e-mail that tells the people concerned (apps.notifications.office).
     mail: Callable | None = None
     # Going live takes the next total number: an earlier-numbered issue still waiting needs
-    # the reviewer's explicit `out_of_order` (`issues_waiting_before`).
+    # the reviewer's explicit `out_of_order` (`issues_waiting_before`), and so does going live
+    # after a later-numbered issue already scheduled (`issues_going_ahead`).
     orders_issues: bool = False
 
 
@@ -216,6 +217,20 @@ def issues_waiting_before(issue: Issue, *, when: datetime) -> list[Issue]:
     )
 
 
+def issues_going_ahead(issue: Issue, *, when: datetime, now: datetime) -> list[Issue]:
+    """Return the year's later-numbered issues that are not live at `now` and will be before
+    `when`: they would take the total number before `issue` going live then."""
+    return list(
+        Issue.objects.filter(
+            year=issue.year,
+            number__gt=issue.number,
+            status=Issue.Status.PUBLISHED,
+            published_at__gt=now,
+            published_at__lt=when,
+        ).order_by("number")
+    )
+
+
 def waiting_label(issue: Issue) -> str:
     """Name an issue that waits, and how: 第1期（待审核）, 第1期（定时 12月09日 08:00）."""
     if issue.status == Issue.Status.PUBLISHED and issue.published_at is not None:
@@ -233,19 +248,19 @@ LONGEST_SCHEDULE = timedelta(days=366)
 
 def _check_publish(issue, *, now, out_of_order):
     _check_contents(issue)
-    _check_order(issue, when=now, out_of_order=out_of_order)
+    _check_order(issue, when=now, now=now, out_of_order=out_of_order)
 
 
 def _check_schedule(issue, *, now, at, out_of_order):
     _check_time(at, now)
     _check_contents(issue)
-    _check_order(issue, when=at, out_of_order=out_of_order)
+    _check_order(issue, when=at, now=now, out_of_order=out_of_order)
 
 
 def _check_reschedule(issue, *, now, at, out_of_order):
     _check_not_live(issue, now)
     _check_time(at, now)
-    _check_order(issue, when=at, out_of_order=out_of_order)
+    _check_order(issue, when=at, now=now, out_of_order=out_of_order)
 
 
 def _check_unschedule(issue, *, now):
@@ -288,7 +303,7 @@ def _check_contents(issue):
 OUT_OF_ORDER_LABEL = "我已知晓，仍先发布本期"
 
 
-def _check_order(issue, *, when, out_of_order):
+def _check_order(issue, *, when, now, out_of_order):
     if out_of_order:
         return
     earlier = issues_waiting_before(issue, when=when)
@@ -297,6 +312,14 @@ def _check_order(issue, *, when, out_of_order):
         raise TransitionRefused(
             f"{issue.year}年更早的{names}尚未发布，本期先上线将先编入总期号。"
             f"如确需先发布本期，请在确认页面勾选「{OUT_OF_ORDER_LABEL}」。"
+        )
+    # Moved behind a later-numbered issue already scheduled: that one would go out first.
+    ahead = issues_going_ahead(issue, when=when, now=now)
+    if ahead:
+        names = "、".join(waiting_label(e) for e in ahead)
+        raise TransitionRefused(
+            f"{issue.year}年更晚的{names}将先于本期上线，先编入总期号。"
+            f"如确需如此，请在确认页面勾选「{OUT_OF_ORDER_LABEL}」。"
         )
 
 

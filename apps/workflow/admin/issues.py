@@ -94,10 +94,18 @@ class IssueAdmin(WorkflowAdmin):
     def order_question(self, issue, transition, at):
         if not transition.orders_issues:
             return []
-        when = at or timezone.now()
+        now = timezone.now()
+        when = at or now
         earlier = steps.issues_waiting_before(issue, when=when)
         if not earlier:
-            return []
+            ahead = steps.issues_going_ahead(issue, when=when, now=now)
+            if not ahead:
+                return []
+            names = "、".join(steps.waiting_label(e) for e in ahead)
+            return [
+                f"{issue.year}年更晚的{names}将先于本期上线，先编入总期号。",
+                "期刊将不再按期号顺序发布。确需如此，请勾选下面的确认框。",
+            ]
         numbers = expected_total_numbers(issue, earlier, when=when)
         waiting = "、".join(steps.waiting_label(e) for e in earlier)
         first, *later = numbers
@@ -262,19 +270,21 @@ class IssueAdmin(WorkflowAdmin):
         """The reviewer's buttons on the contents list: 审核通过 or 退回修改 one article, or
         全部通过, each through the article's own step."""
         issue = self.get_object(request, object_id)
-        if issue is None:
+        if issue is None or not self.has_view_or_change_permission(request, issue):
             raise PermissionDenied
+        # Only the articles this user sees in the back office: a refusal names its article.
+        articles = visible_to_staff(request.user, issue.articles.all())
         action, _, pk = request.POST.get("review", "").partition(":")
         back = HttpResponseRedirect(self.admin_url("change", issue) + "#arrangement")
         if action == "approve_all":
-            in_review = issue.articles.filter(status=Article.Status.REVIEW).order_by(
+            in_review = articles.filter(status=Article.Status.REVIEW).order_by(
                 "section__order", "position"
             )
             outcome = steps.take_each(steps.approve_article, in_review, by=request.user)
             report_each(self, request, outcome, steps.ARTICLE_APPROVE.label)
             return back
         step = {"approve": steps.approve_article, "send_back": steps.send_back_article}.get(action)
-        article = issue.articles.filter(pk=parse_id(pk)).first() if parse_id(pk) else None
+        article = articles.filter(pk=parse_id(pk)).first() if parse_id(pk) else None
         if step is None or article is None:
             self.message_user(request, "这篇文章已不在本期中，请刷新页面。", messages.ERROR)
             return back
