@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "apps.reader",
     "apps.backups",
     "apps.wordimport",
+    "apps.intake",
 ]
 
 MIDDLEWARE = [
@@ -476,3 +477,18 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
+
+# --- Intake (素材库): the one client that reaches other sites (apps/intake/client.py) ---------
+# Networks intake may reach besides the public internet (CIDRs, comma-separated): an intranet
+# source, or 127.0.0.1/32 in the tests. Everything private is refused otherwise.
+INTAKE_ALLOWED_NETWORKS = env.str("INTAKE_ALLOWED_NETWORKS", default="")
+INTAKE_CONNECT_TIMEOUT = env.float("INTAKE_CONNECT_TIMEOUT", default=5)
+INTAKE_TOTAL_TIMEOUT = env.float("INTAKE_TOTAL_TIMEOUT", default=20)
+INTAKE_MAX_BYTES = env.int("INTAKE_MAX_BYTES", default=5 * 1024 * 1024)
+INTAKE_MAX_REDIRECTS = env.int("INTAKE_MAX_REDIRECTS", default=5)
+# HTTP headers are Latin-1: the institute is named in English, with its contact.
+INTAKE_USER_AGENT = env.str(
+    "INTAKE_USER_AGENT",
+    default="XuchangBulletinIntake/1.0 (Xuchang Institute of Science and Technology "
+    f"Information; {SUBSCRIPTION_CONTACT_EMAIL or SUBSCRIPTION_CONTACT_PHONE or 'intake'})",
+)
