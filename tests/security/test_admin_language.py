@@ -62,6 +62,12 @@ PROPER_NAMES = {
     "MB",
     "doc",
     "Unix",
+    # Formats a news site's feed comes in, and the selector language of a list page's links.
+    "RSS",
+    "Atom",
+    "JSON",
+    "Feed",
+    "CSS",
     # Keys and authenticator apps, as Django's and the login page's help names them.
     "Control",
     "Command",

@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from apps.accounts.models import LoginLockout
 from apps.articles.models import Article, Industry, IndustryGroup, Section
 from apps.feedback.models import Feedback
+from apps.intake.models import Source
 from apps.workflow import steps
 from apps.workflow.models import TransitionLog
 from tests.factories import ArticleFactory, IssueFactory, StaffFactory, SubscriberFactory
@@ -38,6 +39,10 @@ STANDARD = {
     "auth.group": dict.fromkeys(["list", "add", "change", "history", "delete"], NOBODY),
     "accounts.user": dict.fromkeys(["list", "add", "change", "history", "delete"], NOBODY),
     "otp_totp.totpdevice": dict.fromkeys(["list", "add", "change", "history", "delete"], NOBODY),
+    # Intake's sources: reviewers manage them; editors and 订户管理 do not.
+    "intake.source": dict.fromkeys(
+        ["list", "add", "change", "history", "delete"], (DENIED, OK, DENIED)
+    ),
     # Readers' login locks: 订户管理 sees them and lifts them (deletes); nobody adds or edits.
     "accounts.loginlockout": {
         "list": (DENIED, DENIED, OK),
@@ -197,6 +202,7 @@ def objects(editor, other_editor, reviewer):
         "auth.group": Group.objects.get(name="编辑"),
         "accounts.user": reader.user,
         "otp_totp.totpdevice": TOTPDevice.objects.create(user=StaffFactory(), name="手机"),
+        "intake.source": Source.objects.create(name="科技日报", url="https://www.stdaily.com/"),
         "accounts.loginlockout": LoginLockout.objects.create(
             username=reader.user.username, ip_address="10.0.0.1", failures_since_start=10
         ),
