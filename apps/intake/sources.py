@@ -3,7 +3,7 @@
 Paired: `record_success` ends what `record_failure` started (the failures, the backoff).
 """
 
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from apps.intake.models import Source
@@ -42,7 +42,3 @@ def record_failure(source: Source, reason: str, *, now=None) -> None:
     source.refresh_from_db()
     source.next_fetch_at = now + source.interval()
     source.save(update_fields=["next_fetch_at"])
-
-
-def failing():
-    return Source.objects.filter(~Q(consecutive_failures=0), active=True)

@@ -11,7 +11,8 @@ from apps.issues.models import Issue
 from apps.readership.models import Reading
 from apps.readership.selectors import issue_readership, published_issues, reading_history
 from apps.readership.spreadsheets import readership_workbook
-from apps.subscribers.admin import SubscriberAdmin, xlsx_response
+from apps.subscribers.admin import SubscriberAdmin
+from apps.subscribers.importing import xlsx_response
 from apps.subscribers.models import Subscriber
 
 

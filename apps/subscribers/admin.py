@@ -6,12 +6,7 @@ from django.utils import timezone
 
 from apps.accounts.admin import yes_no
 from apps.subscribers.forms import SubscriberAdminForm
-
-# ImportFileStorage and xlsx_response are still imported from here (tests/security, the
-# readership admin); their home is importing.
-from apps.subscribers.importing import ImportFileStorage as ImportFileStorage
 from apps.subscribers.importing import SubscriberImportExportMixin
-from apps.subscribers.importing import xlsx_response as xlsx_response
 from apps.subscribers.invitations import send_invitation
 from apps.subscribers.models import Subscriber
 from apps.subscribers.selectors import EXPIRY_WARNING_DAYS

@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from apps.subscribers.admin import ImportFileStorage
+from apps.subscribers.importing import ImportFileStorage
 from apps.subscribers.models import Subscriber
 from apps.subscribers.resources import COLUMNS
 from tests.factories import StaffFactory, SubscriberFactory
