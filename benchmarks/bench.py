@@ -18,6 +18,11 @@ an edit, which renders it again) and right after the server started; and the fil
 Last, the searches again on an archive of 100,000 articles in a second database (made once:
 generating it takes a while), against the trivial view of that run.
 
+Then the intake pool (素材库), in a third database (benchmarks/intake_bench.py, a child run):
+a fetching round over 200 loopback feeds of 30 Chinese pages each (a quarter GBK, 30% reprints)
+in one worker process, the desk's list and search over 100,000 clippings as a signed-in editor,
+and the reprint and tagger quality figures.
+
 Each page and search has its target printed beside it (met / NOT MET); the run exits with 1
 when one is missed. The searches are measured twice: as wrk repeats one URL (every reader of
 an audience who asks the same gets the page cache's copy) and with the cache bypassed (every
@@ -25,7 +30,7 @@ request a query nobody asked before).
 
 Everything is bounded: a few seconds per page, at most BENCH_MAIL_TIMEOUT seconds for the
 mail, loopback only; the server, the worker and the sink are stopped at the end.
-BENCH_PARTS=pages, pdf, mail or large (comma-separated) runs those parts only.
+BENCH_PARTS=pages, pdf, mail, large or intake (comma-separated) runs those parts only.
 """
 
 import http.client
@@ -60,13 +65,18 @@ CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "8")
 LIGHT_CONNECTIONS = os.environ.get("BENCH_LIGHT_CONNECTIONS", "2")
 WORKERS = os.environ.get("BENCH_WORKERS", "2")
 SESSIONS = 20
-PARTS = os.environ.get("BENCH_PARTS", "pages,pdf,mail,large").split(",")
+PARTS = os.environ.get("BENCH_PARTS", "pages,pdf,mail,large,intake").split(",")
 # The archive's size. `large` runs the reader pages again on a second archive of
 # LARGE_ARTICLES, in its own database (a child run of this script with BENCH_PAGES=search).
 ARTICLES = int(os.environ.get("BENCH_ARTICLES", "10000"))
 LARGE_ARTICLES = 100_000
 LARGE_DATABASE_URL = os.environ.get(
     "BENCH_LARGE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bulletin_bench_100k"
+)
+# `intake` runs benchmarks/intake_bench.py on a database of its own (its 100,000 clippings are
+# kept there between runs); its tagger figures are on this archive.
+INTAKE_DATABASE_URL = os.environ.get(
+    "BENCH_INTAKE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bulletin_bench_intake"
 )
 # Which pages: "all", or "search" (the trivial view and the searches only).
 PAGES = os.environ.get("BENCH_PAGES", "all")
@@ -879,12 +889,25 @@ def run_large():
     return subprocess.run([sys.executable, __file__], env=env, check=False).returncode  # noqa: S603
 
 
+def run_intake():
+    """The intake part: benchmarks/intake_bench.py in a child run on its own database."""
+    env = {
+        **os.environ,
+        "BENCH_DATABASE_URL": INTAKE_DATABASE_URL,
+        "BENCH_MAIN_DATABASE_URL": DATABASE_URL,
+    }
+    script = Path(__file__).with_name("intake_bench.py")
+    return subprocess.run([sys.executable, script], env=env, check=False).returncode  # noqa: S603
+
+
 def main():
     failed = False
     if {"pages", "pdf", "mail"} & set(PARTS):
         failed = measure()
     if "large" in PARTS:
         failed |= run_large() != 0
+    if "intake" in PARTS:
+        failed |= run_intake() != 0
     if failed:
         raise SystemExit(1)
 

@@ -307,7 +307,7 @@ SITE_URL = env.str(
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default"],
+        "QUEUES": ["default", "intake"],
     }
 }
 
@@ -480,8 +480,11 @@ LOGGING = {
 
 # --- Intake (素材库): the one client that reaches other sites (apps/intake/client.py) ---------
 # Networks intake may reach besides the public internet (CIDRs, comma-separated): an intranet
-# source, or 127.0.0.1/32 in the tests. Everything private is refused otherwise.
-INTAKE_ALLOWED_NETWORKS = env.str("INTAKE_ALLOWED_NETWORKS", default="")
+# source, or 127.0.0.1/32 in the tests. Everything private is refused otherwise. A local run
+# (DEBUG) reaches its own server by default: the demo's sites are served there (apps/demo).
+INTAKE_ALLOWED_NETWORKS = env.str(
+    "INTAKE_ALLOWED_NETWORKS", default="127.0.0.1/32" if DEBUG else ""
+)
 INTAKE_CONNECT_TIMEOUT = env.float("INTAKE_CONNECT_TIMEOUT", default=5)
 INTAKE_TOTAL_TIMEOUT = env.float("INTAKE_TOTAL_TIMEOUT", default=20)
 INTAKE_MAX_BYTES = env.int("INTAKE_MAX_BYTES", default=5 * 1024 * 1024)
@@ -492,3 +495,32 @@ INTAKE_USER_AGENT = env.str(
     default="XuchangBulletinIntake/1.0 (Xuchang Institute of Science and Technology "
     f"Information; {SUBSCRIPTION_CONTACT_EMAIL or SUBSCRIPTION_CONTACT_PHONE or 'intake'})",
 )
+# One request at a time per host, at least this many seconds apart; this many hosts at once.
+INTAKE_HOST_INTERVAL = env.float("INTAKE_HOST_INTERVAL", default=1.0)
+INTAKE_CONCURRENCY = env.int("INTAKE_CONCURRENCY", default=8)
+# A worker's fetching round stops starting new pages after this many seconds (the next
+# minute's round goes on), so a slow day never piles rounds up.
+INTAKE_ROUND_SECONDS = env.int("INTAKE_ROUND_SECONDS", default=50)
+# Ignored clippings are removed after this many days; clippings made into articles are kept.
+INTAKE_KEEP_IGNORED_DAYS = env.int("INTAKE_KEEP_IGNORED_DAYS", default=90)
+# The industry tagger is learned from the archive once this many published articles have
+# industries (apps/intake/tagging.py); until then the keyword suggester tags.
+INTAKE_TAGGER_MIN_ARTICLES = env.int("INTAKE_TAGGER_MIN_ARTICLES", default=60)
+# The optional language model on the institute's own server (apps/intake/llm.py): an
+# OpenAI-compatible chat-completions API (vLLM, Ollama, Xinference serving Qwen or GLM), e.g.
+# http://10.0.0.5:8000/v1. It drafts summaries and industries only when all three are set.
+LLM_BASE_URL = env.str("LLM_BASE_URL", default="")
+LLM_MODEL = env.str("LLM_MODEL", default="")
+LLM_API_KEY = env.str("LLM_API_KEY", default="")
+# Internal material must not leave the institute's network: a public address is refused unless
+# this is set. Private and loopback addresses, and INTAKE_ALLOWED_NETWORKS, are always allowed.
+LLM_ALLOW_PUBLIC = env.bool("LLM_ALLOW_PUBLIC", default=False)
+# Seconds for one answer (a model is slower than a news site); then the extractive summary.
+LLM_TIMEOUT = env.float("LLM_TIMEOUT", default=30)
+# The worker's once-a-minute jobs, each a task path, queued unless one is already waiting.
+# Intake's round runs on its own queue, in its own thread of the worker, so mail never
+# waits behind a slow news site.
+WORKER_PERIODIC_TASKS = [
+    "apps.notifications.schedule.periodic_jobs",
+    "apps.intake.jobs.intake_round",
+]

@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from apps.accounts.views import LoginView, PasswordResetView
+from apps.demo.bundled import URL_PREFIX as DEMO_SOURCES
+from apps.demo.views import demo_source
 from apps.workflow.uploads import editor_image_upload
 from config.views import import_word, ping, protected_media
 
@@ -23,6 +25,11 @@ urlpatterns = [
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", protected_media, name="media"),
     path("", include("apps.reader.urls")),
 ]
+
+# The demo's news sites (apps/demo/bundled.py), which intake reads in a local run. Registered
+# in development only: in production the address does not exist.
+if settings.DEBUG:
+    urlpatterns += [path(f"{DEMO_SOURCES}<path:path>", demo_source, name="demo_source")]
 
 # The error pages never read the request's body nor run the CSRF check (see config/views.py).
 handler400 = "config.views.bad_request"

@@ -1,29 +1,37 @@
-"""The one client through which intake reaches other hosts (news sites, feeds, images).
+"""The one client through which intake reaches other hosts (news sites, feeds, images, the
+language model on the institute's own server).
 
 Every request it makes is bounded and checked where it cannot be skipped:
 - only http and https;
-- the host is resolved here and each address is checked before the socket connects to that
-  very address, for the first URL and for every redirect: private, loopback, link-local,
-  multicast, reserved and unspecified addresses (IPv4-mapped IPv6 included) are refused unless
-  a network of settings.INTAKE_ALLOWED_NETWORKS holds them. A name that resolves to a public
-  address when checked and to an internal one when connected (DNS rebinding) cannot pass:
-  the check is made on the address connected to;
-- connect within INTAKE_CONNECT_TIMEOUT, finish within INTAKE_TOTAL_TIMEOUT, at most
-  INTAKE_MAX_BYTES of body counted after decompression (a gzip bomb stops at the limit), at
-  most INTAKE_MAX_REDIRECTS redirects;
+- the host is resolved here and each address is checked, by the request's AddressPolicy, before
+  the socket connects to that very address, for the first URL and for every redirect. A name
+  that resolves to an allowed address when checked and to another when connected (DNS
+  rebinding) cannot pass: the check is made on the address connected to. Two policies exist:
+  - OUTSIDE (every fetch): private, loopback, link-local, multicast, reserved and unspecified
+    addresses (IPv4-mapped IPv6 included) are refused unless a network of
+    settings.INTAKE_ALLOWED_NETWORKS holds them;
+  - one made by the caller, e.g. the language model's (apps.intake.llm), which is the reverse:
+    internal material may go only to the institute's own network;
+- connect within INTAKE_CONNECT_TIMEOUT, finish within INTAKE_TOTAL_TIMEOUT (or a per-call
+  timeout), at most INTAKE_MAX_BYTES of body counted after decompression (a gzip bomb stops at
+  the limit), at most INTAKE_MAX_REDIRECTS redirects for a GET and none for a POST;
 - a conditional GET with the validators a source kept (ETag, Last-Modified);
 - a User-Agent that names the institute and its contact.
 
-Every refusal or failure is a FetchError with a message in Chinese, for the source's state.
+Every refusal or failure is a FetchError with a message in Chinese, for the source's state. The
+message never repeats request headers or bodies, so a key sent in a header cannot reach a log.
 """
 
 import http.client
 import ipaddress
+import json
 import socket
 import ssl
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
@@ -33,7 +41,14 @@ CHUNK = 64 * 1024
 
 
 class FetchError(Exception):
-    """A request refused or failed; `str(error)` is the reason in Chinese."""
+    """A request refused or failed; `str(error)` is the reason in Chinese.
+
+    `status` is the HTTP status when the other host answered with an error, else None.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None):
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass
@@ -48,7 +63,21 @@ class Fetched:
         return self.status == http.client.NOT_MODIFIED
 
 
-def allowed_networks():
+@dataclass(frozen=True)
+class AddressPolicy:
+    """Which addresses a request may connect to, and the reason given for one refused.
+
+    `allows` takes an IP address as text; `refusal` is Chinese with a `{host}` placeholder.
+    """
+
+    allows: Callable[[str], bool]
+    refusal: str
+
+    def refuse(self, host: str) -> FetchError:
+        return FetchError(self.refusal.format(host=host))
+
+
+def allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     return [
         ipaddress.ip_network(text.strip(), strict=False)
         for text in settings.INTAKE_ALLOWED_NETWORKS.split(",")
@@ -56,48 +85,110 @@ def allowed_networks():
     ]
 
 
-def is_allowed_address(address: str) -> bool:
-    """Whether intake may connect to `address` (an IP address as text)."""
+def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     ip = ipaddress.ip_address(address.split("%")[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped  # ::ffff:10.0.0.1 is 10.0.0.1
-    if any(ip in network for network in allowed_networks()):
+    return ip
+
+
+def _in_allowed_networks(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return any(ip in network for network in allowed_networks())
+
+
+def is_allowed_address(address: str) -> bool:
+    """Whether intake may connect to `address` (an IP address as text): a public address, or
+    one of INTAKE_ALLOWED_NETWORKS."""
+    ip = _ip(address)
+    if _in_allowed_networks(ip):
         return True
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)
+
+
+def is_internal_address(address: str) -> bool:
+    """Whether `address` is on a network of the institute's own: loopback, a private range, or
+    one of INTAKE_ALLOWED_NETWORKS. Link-local (the cloud metadata service), multicast,
+    reserved and unspecified addresses are not."""
+    ip = _ip(address)
+    if _in_allowed_networks(ip) or ip.is_loopback:
+        return True
+    return ip.is_private and not (
+        ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified
+    )
+
+
+OUTSIDE = AddressPolicy(allows=is_allowed_address, refusal="拒绝访问内部网络地址（{host}）。")
 
 
 def fetch(url: str, *, etag: str = "", last_modified: str = "") -> Fetched:
     """GET `url` within every limit above, following redirects; raise FetchError."""
     deadline = time.monotonic() + settings.INTAKE_TOTAL_TIMEOUT
-    conditional = {}
+    headers = {
+        "Accept": "text/html,application/xhtml+xml,application/xml,*/*;q=0.8",
+    }
     if etag:
-        conditional["If-None-Match"] = etag
+        headers["If-None-Match"] = etag
     if last_modified:
-        conditional["If-Modified-Since"] = last_modified
+        headers["If-Modified-Since"] = last_modified
     for _ in range(settings.INTAKE_MAX_REDIRECTS + 1):
-        status, headers, body = _get(url, conditional, deadline)
-        if status in REDIRECTS and headers.get("location"):
-            url = urljoin(url, headers["location"])
+        status, answer, body = _request(
+            "GET", url, headers, None, deadline, settings.INTAKE_TOTAL_TIMEOUT, OUTSIDE
+        )
+        if status in REDIRECTS and answer.get("location"):
+            url = urljoin(url, answer["location"])
             continue
         if status == http.client.NOT_MODIFIED:
-            return Fetched(url=url, status=status, headers=headers)
+            return Fetched(url=url, status=status, headers=answer)
         if status != http.client.OK:
-            raise FetchError(f"网站返回错误 {status}（{_reason(status)}）。")
-        return Fetched(url=url, status=status, headers=headers, body=body)
+            raise FetchError(f"网站返回错误 {status}（{_reason(status)}）。", status=status)
+        return Fetched(url=url, status=status, headers=answer, body=body)
     raise FetchError(f"重定向超过 {settings.INTAKE_MAX_REDIRECTS} 次，已停止。")
 
 
-def _too_slow():
-    return f"网站在 {settings.INTAKE_TOTAL_TIMEOUT:g} 秒内没有完成响应，已停止。"
+def post_json(
+    url: str,
+    payload: Any,
+    *,
+    headers: dict[str, str] | None = None,
+    timeout: float | None = None,
+    policy: AddressPolicy = OUTSIDE,
+) -> Fetched:
+    """POST `payload` as JSON to `url` within every limit above; a 2xx answer comes back.
+
+    `timeout` (seconds) replaces INTAKE_TOTAL_TIMEOUT for this call. A redirect is an error,
+    not followed: a POST re-sent elsewhere would carry its headers (a key) with it. Any other
+    answer than 2xx raises FetchError with its `status`.
+    """
+    seconds = settings.INTAKE_TOTAL_TIMEOUT if timeout is None else timeout
+    deadline = time.monotonic() + seconds
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    sent = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
+    status, answer, content = _request("POST", url, sent, body, deadline, seconds, policy)
+    if status in REDIRECTS:
+        raise FetchError(f"服务返回重定向 {status}，POST 请求不跟随重定向。", status=status)
+    if not 200 <= status < 300:
+        raise FetchError(f"服务返回错误 {status}（{_reason(status)}）。", status=status)
+    return Fetched(url=url, status=status, headers=answer, body=content)
 
 
-def _reason(status):
-    return {404: "页面不存在", 403: "拒绝访问", 500: "网站内部错误", 503: "网站暂时不可用"}.get(
-        status, http.client.responses.get(status, "未知状态")
-    )
+def _too_slow(seconds: float) -> str:
+    return f"网站在 {round(seconds, 1):g} 秒内没有完成响应，已停止。"
 
 
-def _get(url, conditional, deadline):
+def _reason(status: int) -> str:
+    return {
+        400: "请求无效",
+        401: "未授权",
+        404: "页面不存在",
+        403: "拒绝访问",
+        429: "请求过于频繁",
+        500: "网站内部错误",
+        503: "网站暂时不可用",
+    }.get(status, http.client.responses.get(status, "未知状态"))
+
+
+def _request(method, url, headers, body, deadline, seconds, policy):
+    """One request, no redirect followed: (status, lower-case headers, body)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise FetchError("只能抓取 http 或 https 地址。")
@@ -108,38 +199,44 @@ def _get(url, conditional, deadline):
     except ValueError as error:
         raise FetchError("地址中的端口号无效。") from error
     connection_class = _SafeHTTPSConnection if parts.scheme == "https" else _SafeHTTPConnection
-    connection = connection_class(parts.hostname, port, deadline=deadline)
+    connection = connection_class(parts.hostname, port, deadline=deadline, policy=policy)
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
+    sent = {"User-Agent": settings.INTAKE_USER_AGENT, "Accept-Encoding": "gzip, deflate"}
+    sent.update(_checked(headers))
     try:
-        connection.request(
-            "GET",
-            path,
-            headers={
-                "User-Agent": settings.INTAKE_USER_AGENT,
-                "Accept-Encoding": "gzip, deflate",
-                "Accept": "text/html,application/xhtml+xml,application/xml,*/*;q=0.8",
-                **conditional,
-            },
-        )
+        connection.request(method, path, body=body, headers=sent)
         response = connection.getresponse()
-        headers = {name.lower(): value for name, value in response.getheaders()}
-        body = (
-            b"" if response.status in REDIRECTS else _read(connection, response, headers, deadline)
-        )
-        return response.status, headers, body
+        answer = {name.lower(): value for name, value in response.getheaders()}
+        # Only a success has a body worth reading; an error's is dropped unread.
+        wanted = 200 <= response.status < 300
+        content = _read(connection, response, answer, deadline, seconds) if wanted else b""
+        return response.status, answer, content
     except FetchError:
         raise
     except TimeoutError as error:
-        raise FetchError(_too_slow()) from error
+        raise FetchError(_too_slow(seconds)) from error
     except (OSError, http.client.HTTPException) as error:
         raise FetchError(f"无法连接或读取网站：{type(error).__name__}。") from error
     finally:
         connection.close()
 
 
-def _read(connection, response, headers, deadline):
+def _checked(headers: dict[str, str]) -> dict[str, str]:
+    """`headers`, refused if a value cannot be sent as it is. Checked here rather than left to
+    http.client, whose error would quote the value, and a value may be a key."""
+    for value in headers.values():
+        try:
+            value.encode("latin-1")
+        except UnicodeEncodeError:
+            raise FetchError("请求头中有无法发送的字符，未发送。") from None
+        if any(character in value for character in "\r\n\0"):
+            raise FetchError("请求头中有换行等无效字符，未发送。")
+    return headers
+
+
+def _read(connection, response, headers, deadline, seconds):
     """The body, decompressed, refused once it grows past INTAKE_MAX_BYTES."""
     limit = settings.INTAKE_MAX_BYTES
     encoding = headers.get("content-encoding", "").strip().lower()
@@ -155,7 +252,7 @@ def _read(connection, response, headers, deadline):
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
-            raise FetchError(_too_slow())
+            raise FetchError(_too_slow(seconds))
         connection.socket.settimeout(left)  # no single read outlives the deadline
         chunk = response.read1(CHUNK) if hasattr(response, "read1") else response.read(CHUNK)
         if not chunk:
@@ -173,16 +270,17 @@ def _read(connection, response, headers, deadline):
     return b"".join(parts)
 
 
-def _connect(host, port, deadline):
-    """A socket connected to an allowed address of `host`, checked as it is connected to."""
+def _connect(host, port, deadline, policy):
+    """A socket connected to an address of `host` that `policy` allows, checked as it is
+    connected to."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as error:
+    except (socket.gaierror, UnicodeError) as error:  # UnicodeError: a name IDNA cannot encode
         raise FetchError(f"找不到网站“{host}”。") from error
-    refused = None
+    refused = False
     for family, kind, proto, _, address in infos:
-        if not is_allowed_address(address[0]):
-            refused = address[0]
+        if not policy.allows(address[0]):
+            refused = True
             continue
         sock = socket.socket(family, kind, proto)
         left = deadline - time.monotonic()
@@ -194,26 +292,28 @@ def _connect(host, port, deadline):
             continue
         sock.settimeout(max(0.01, deadline - time.monotonic()))
         return sock
-    if refused is not None:
-        raise FetchError(f"拒绝访问内部网络地址（{host}）。")
+    if refused:
+        raise policy.refuse(host)
     raise FetchError(f"无法连接网站“{host}”。")
 
 
 class _SafeHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, host, port, *, deadline):
+    def __init__(self, host, port, *, deadline, policy):
         super().__init__(host, port)
         self.deadline = deadline
+        self.policy = policy
 
     def connect(self):
         # Kept beside `sock`, which http.client drops once a response says it will close.
-        self.sock = self.socket = _connect(self.host, self.port, self.deadline)
+        self.sock = self.socket = _connect(self.host, self.port, self.deadline, self.policy)
 
 
 class _SafeHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host, port, *, deadline):
+    def __init__(self, host, port, *, deadline, policy):
         super().__init__(host, port, context=ssl.create_default_context())
         self.deadline = deadline
+        self.policy = policy
 
     def connect(self):
-        sock = _connect(self.host, self.port, self.deadline)
+        sock = _connect(self.host, self.port, self.deadline, self.policy)
         self.sock = self.socket = self._context.wrap_socket(sock, server_hostname=self.host)

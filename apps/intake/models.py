@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from apps.articles.models import Industry
+from apps.search.fulltext import FullTextField
 
 # Five failures in a row double the interval at each further failure, up to sixteen times.
 BACKOFF_AFTER = 5
@@ -248,3 +249,37 @@ class FingerprintBand(models.Model):
 
     def __str__(self):
         return f"{self.clipping_id}:{self.key}"
+
+
+# The pool's full-text document (apps.intake.pool_search)
+class ClippingDocument(models.Model):
+    """One clipping's segmented text and bigrams, in the pool's full-text table `intake_fts`.
+
+    Shaped like the reader's SearchDocument (apps.search.models), so the desk matches exactly
+    as the reader search does: an FTS5 virtual table on SQLite, a table with generated,
+    GIN-indexed tsvectors on PostgreSQL (migration 0004), the clipping's id in `rowid`.
+    """
+
+    clipping = models.OneToOneField(
+        Clipping,
+        on_delete=models.DO_NOTHING,
+        primary_key=True,
+        db_column="rowid",
+        db_constraint=False,
+        related_name="search_document",
+    )
+    title = FullTextField()
+    content = FullTextField()
+    # The same text as character bigrams (apps.search.segmenter.index_grams).
+    gram_title = FullTextField(default="")
+    gram_content = FullTextField(default="")
+
+    class Meta:
+        # Managed, so that a flush empties it; its table is made by migration 0004 per
+        # database, never by Django's schema editor.
+        db_table = "intake_fts"
+        verbose_name = "素材检索文档"
+        verbose_name_plural = "素材检索文档"
+
+    def __str__(self):
+        return f"素材检索文档 #{self.clipping_id}"

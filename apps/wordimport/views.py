@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from apps.accounts.access import acts_as_staff
+from apps.articles.keywords import suggest_industries
 from apps.articles.models import Industry, Section
 from apps.issues.models import Issue
 from apps.wordimport import storage
@@ -28,7 +29,6 @@ from apps.wordimport.forms import (
     proposed_year_number,
 )
 from apps.wordimport.parsing import parse_docx
-from apps.wordimport.suggest import suggest_industries
 
 EXPIRED = "导入文件已失效（超过一天、已经导入或不是您上传的），请重新上传 Word 文档。"
 PREAMBLE_SHOWN = 1000

@@ -8,7 +8,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Site:
-    def __init__(self):
+    def __init__(self, address="127.0.0.1"):
+        # Any address of 127.0.0.0/8 is loopback: a second one is a second host.
+        self.address = address
         self.routes = {}
         self.requests = []  # (path, headers) as received
         site = self
@@ -33,13 +35,13 @@ class Site:
             def log_message(self, *args):
                 pass  # quiet tests
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((address, 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def url(self, path, host="127.0.0.1"):
-        return f"http://{host}:{self.port}{path}"
+    def url(self, path, host=None):
+        return f"http://{host or self.address}:{self.port}{path}"
 
     def close(self):
         self.server.shutdown()

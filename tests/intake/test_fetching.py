@@ -1,6 +1,7 @@
 """PoliteFetcher: one request at a time per host and at least the interval apart; several
 hosts at once; a failing job is a result; a round's deadline drops the jobs not started."""
 
+import itertools
 import threading
 import time
 
@@ -32,7 +33,7 @@ def test_one_host_is_asked_one_request_at_a_time_and_the_interval_apart():
 
     assert sorted(done.value for done in results) == [f"http://a.example/{n}" for n in range(4)]
     calls = sorted(work.calls, key=lambda call: call[1])
-    for before, after in zip(calls, calls[1:], strict=False):
+    for before, after in itertools.pairwise(calls):
         assert after[1] >= before[2] + 0.2 - 0.01  # never overlapping, and spaced
 
 

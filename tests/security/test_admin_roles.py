@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from apps.accounts.models import LoginLockout
 from apps.articles.models import Article, Industry, IndustryGroup, Section
 from apps.feedback.models import Feedback
-from apps.intake.models import Source
+from apps.intake.models import Clipping, Source, WatchWord
 from apps.workflow import steps
 from apps.workflow.models import TransitionLog
 from tests.factories import ArticleFactory, IssueFactory, StaffFactory, SubscriberFactory
@@ -43,6 +43,23 @@ STANDARD = {
     "intake.source": dict.fromkeys(
         ["list", "add", "change", "history", "delete"], (DENIED, OK, DENIED)
     ),
+    # The pool (素材库): editors and reviewers triage and review clippings, and clip a link (the
+    # add page is 添加链接); nobody but a superuser deletes one.
+    "intake.clipping": {
+        "list": (OK, OK, DENIED),
+        "add": (OK, OK, DENIED),
+        "change": (OK, OK, DENIED),
+        "history": (OK, OK, DENIED),
+        "delete": NOBODY,
+    },
+    # Watch words: reviewers manage them; editors look them up.
+    "intake.watchword": {
+        "list": (OK, OK, DENIED),
+        "add": (DENIED, OK, DENIED),
+        "change": (OK, OK, DENIED),  # read-only for the editor
+        "history": (OK, OK, DENIED),
+        "delete": (DENIED, OK, DENIED),
+    },
     # Readers' login locks: 订户管理 sees them and lifts them (deletes); nobody adds or edits.
     "accounts.loginlockout": {
         "list": (DENIED, DENIED, OK),
@@ -167,6 +184,11 @@ EXTRA = {
     # django-otp's pages showing an authenticator's secret: nobody but superusers.
     "totp: config": NOBODY,
     "totp: qrcode": NOBODY,
+    # The pool's own pages: 加入本期 and a clipping's state (editors and reviewers), adding
+    # watch words in bulk (reviewers).
+    "intake: adopt": (OK, OK, DENIED),
+    "intake: state": (REDIRECT, REDIRECT, DENIED),  # posted without a state: told so
+    "intake: bulk watch words": (DENIED, OK, DENIED),
     # The admin's index and its own pages are every staff member's.
     "index": (OK, OK, OK),
     "password change": (OK, OK, OK),
@@ -203,6 +225,10 @@ def objects(editor, other_editor, reviewer):
         "accounts.user": reader.user,
         "otp_totp.totpdevice": TOTPDevice.objects.create(user=StaffFactory(), name="手机"),
         "intake.source": Source.objects.create(name="科技日报", url="https://www.stdaily.com/"),
+        "intake.clipping": Clipping.objects.create(
+            url="https://www.stdaily.com/1.html", title="素材", source_name="科技日报"
+        ),
+        "intake.watchword": WatchWord.objects.create(word="许昌"),
         "accounts.loginlockout": LoginLockout.objects.create(
             username=reader.user.username, ip_address="10.0.0.1", failures_since_start=10
         ),
@@ -259,6 +285,10 @@ def requests(objects):
                     admin_url(obj, "transition", obj.pk, "submit"),
                 )
     issue = objects["issues.issue"]["published"]
+    clipping = objects["intake.clipping"]
+    yield "intake: adopt", "get", reverse("admin:intake_clipping_adopt", args=[clipping.pk])
+    yield "intake: state", "post", reverse("admin:intake_clipping_state", args=[clipping.pk])
+    yield "intake: bulk watch words", "get", reverse("admin:intake_watchword_bulk")
     yield "readership: index", "get", reverse("admin:readership_reading_changelist")
     yield "readership: issue", "get", reverse("admin:readership_reading_issue", args=[issue.pk])
     yield "readership: export", "get", reverse("admin:readership_reading_export", args=[issue.pk])

@@ -2,9 +2,9 @@
 
 import pytest
 
+from apps.articles.keywords import suggest_industries
 from apps.articles.models import Industry
 from apps.wordimport.parsing import parse_docx
-from apps.wordimport.suggest import suggest_industries
 from tests.wordimport.documents import build
 
 pytestmark = pytest.mark.django_db

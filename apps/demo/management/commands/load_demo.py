@@ -2,6 +2,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+from django.apps import apps as registry
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from apps.articles.models import Article, Industry, Section
+from apps.demo import bundled
 from apps.issues.models import Issue
 from apps.search.indexing import index_marked
 from apps.subscribers.models import Subscriber
@@ -19,6 +21,10 @@ SAMPLE_ISSUE = Path(__file__).resolve().parents[2] / "sample_issue.json"
 # The next issue, waiting for the reviewer: publishing it sends the demo's e-mails.
 REVIEW_ISSUE = Path(__file__).resolve().parents[2] / "review_issue.json"
 DEMO_PASSWORD = "xuchang-demo"  # noqa: S105 - refused unless DEBUG is on
+# The demo's sources are first due this long after loading: `make run` starts the worker beside
+# the server, and the worker's first round must not find the server still starting (a failed
+# first fetch would wait the source's whole interval). Its next round, a minute on, reads them.
+FIRST_FETCH_DELAY = timedelta(seconds=20)
 
 # username -> (family name, given name, role group or None, is_superuser)
 STAFF = {
@@ -50,7 +56,8 @@ MOBILES = {"leader": "13800000001", "enterprise": "13800000002", "expired": "138
 
 class Command(BaseCommand):
     help = (
-        "载入演示数据：样刊一期及演示账号（仅限 DEBUG 模式）。可重复运行；"
+        "载入演示数据：样刊一期、演示账号、素材库的演示信息源和监测词（仅限 DEBUG 模式）。"
+        "可重复运行；"
         "已有的账号保持不变，除非指定 --reset-demo-passwords。"
     )
 
@@ -68,6 +75,7 @@ class Command(BaseCommand):
             issue = self.load_sample_issue()
             kept = self.load_accounts(reset_passwords=reset_demo_passwords)
             next_issue = self.load_review_issue()
+            sources, words = self.load_intake()
         self.stdout.write(
             self.style.SUCCESS(f"已载入样刊 {issue}，共 {issue.articles.count()} 篇文章。")
         )
@@ -76,6 +84,10 @@ class Command(BaseCommand):
                 f"待审核：{next_issue}。以 reviewer 登录编辑部发布它，"
                 "每位可接收邮件的演示订户会收到一封新一期通知（开发环境打印在控制台）。"
             )
+        self.stdout.write(
+            f"素材库：{sources} 个演示信息源（本机开发服务器提供的示例网站，"
+            f"约一分钟后由后台任务进程抓取）、{words} 个监测词。"
+        )
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username in [*STAFF, *SUBSCRIBERS]:
             mobile = f"（手机 {MOBILES[username]}）" if username in MOBILES else ""
@@ -147,6 +159,48 @@ class Command(BaseCommand):
             )
             article.industries.set(industries)
         return issue
+
+    def load_intake(self):
+        """The demo's intake sources, pointing at the bundled sites on this server's port, and
+        its watch words; return how many of each there are. Sources are found again by their
+        path on any port, so a run on another port moves them instead of adding more."""
+        # Through the app registry: demo and intake are independent apps of one layer.
+        source_model = registry.get_model("intake", "Source")
+        watch_word_model = registry.get_model("intake", "WatchWord")
+        industries = {industry.slug: industry for industry in Industry.objects.all()}
+        base = f"http://127.0.0.1:{settings.PORT}/{bundled.URL_PREFIX}"
+        first_due = timezone.now() + FIRST_FETCH_DELAY
+        for demo in bundled.SOURCES:
+            url = base + demo.path
+            source = (
+                source_model.objects.filter(
+                    url__startswith="http://127.0.0.1:",
+                    url__endswith=f"/{bundled.URL_PREFIX}{demo.path}",
+                )
+                .order_by("pk")
+                .first()
+            )
+            if source is None:
+                source = source_model.objects.create(
+                    name=demo.name,
+                    url=url,
+                    kind=demo.kind,
+                    link_selector=demo.link_selector,
+                    next_fetch_at=first_due,
+                )
+                source.industries.set([industries[slug] for slug in demo.industries])
+                continue
+            source.url = url
+            if source.last_success_at is None:
+                # Never read (the server was not up, or on another port): try again soon.
+                source.consecutive_failures, source.failing_since = 0, None
+                source.last_error, source.next_fetch_at = "", first_due
+            source.save()
+        for word, industry in bundled.WATCH_WORDS.items():
+            watch_word_model.objects.get_or_create(
+                word=word, defaults={"industry": industries.get(industry)}
+            )
+        return len(bundled.SOURCES), len(bundled.WATCH_WORDS)
 
     def load_accounts(self, *, reset_passwords):
         """Create the demo accounts that do not exist yet; return the names of those that did.

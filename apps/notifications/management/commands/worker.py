@@ -1,20 +1,25 @@
 """The background worker: django-tasks-db's `db_worker`, plus the once-a-minute jobs.
 
-A thread puts the periodic job on the queue every minute unless one is already waiting; the
-worker runs it like any task. Several workers may run: each job is safe to run twice.
+A thread puts each periodic job (settings.WORKER_PERIODIC_TASKS) on its queue every minute
+unless one is already waiting; the worker runs it like any task. Several workers may run: each
+job is safe to run twice. The queues after the first (settings.TASKS) are worked by threads of
+their own, so that a long job there (intake's fetching round) never holds up the mail.
 
 The worker outlives its database: a lost connection (PostgreSQL restarting or stopped) is
 waited out with growing pauses and logged at each attempt, never a reason to exit. Another
 thread writes the heartbeat that health checks read (apps.notifications.heartbeat).
 """
 
+import copy
 import logging
 import os
 import threading
 import time
 from functools import partial
 
+from django.conf import settings
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
+from django.utils.module_loading import import_string
 from django_tasks import TaskResultStatus
 from django_tasks_db.compat import task_finished, task_started
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
@@ -30,7 +35,6 @@ from apps.notifications.reconnect import (
     until_connected,
     wait_for_database,
 )
-from apps.notifications.schedule import periodic_jobs
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +48,8 @@ class Command(DbWorkerCommand):
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
+        # Every queue the project declares, the first in the main thread (see `work`).
+        parser.set_defaults(queue_name=",".join(settings.TASKS["default"]["QUEUES"]))
         parser.add_argument(
             "--schedule-interval",
             type=float,
@@ -79,6 +85,14 @@ class Command(DbWorkerCommand):
             threading.Thread(
                 target=_schedule, args=(schedule_interval,), name="schedule", daemon=True
             ).start()
+        queues = worker.queue_names
+        if len(queues) > 1:
+            worker.queue_names = queues[:1]
+            for name in queues[1:]:
+                # Same worker id: its tasks are taken back with the rest if the process dies.
+                side = copy.copy(worker)
+                side.queue_names = [name]
+                threading.Thread(target=side.run, name=f"queue-{name}", daemon=True).start()
         worker.run()
 
 
@@ -145,11 +159,13 @@ def _queue_again(db_task_result: DBTaskResult) -> None:
 
 
 def _schedule(interval):
+    jobs = [import_string(path) for path in settings.WORKER_PERIODIC_TASKS]
     while True:
         try:
-            waiting = DBTaskResult.objects.ready().filter(task_path=periodic_jobs.module_path)
-            if not waiting.exists():
-                periodic_jobs.enqueue()
+            for job in jobs:
+                waiting = DBTaskResult.objects.ready().filter(task_path=job.module_path)
+                if not waiting.exists():
+                    job.enqueue()
         except CONNECTION_ERRORS as error:  # the database is away: next time
             logger.warning(
                 "periodic jobs not queued, database unavailable: %s",

@@ -1,8 +1,10 @@
 """Industry tags suggested for an article by keywords: the industries' names and synonyms.
 
-Only a suggestion: the preview shows the tags as ticked boxes the editor changes. Names come
-from the database (the taxonomy is editable); the synonyms are keyed by the seeded slugs, so a
-renamed industry keeps its synonyms and a new one is found by its name alone.
+Only a suggestion: the Word import's preview shows the tags as ticked boxes the editor changes,
+and the intake pool falls back to it until a tagger is learned (apps.intake.tagging). It lives
+here, below both, because they are independent of each other. Names come from the database
+(the taxonomy is editable); the synonyms are keyed by the seeded slugs, so a renamed industry
+keeps its synonyms and a new one is found by its name alone.
 """
 
 import re
@@ -51,8 +53,8 @@ TITLE_WEIGHT = 3
 THRESHOLD = 3
 
 
-def suggest_industries(*, title: str, text: str, industries) -> list:
-    """Return up to MAX_SUGGESTIONS of `industries` (Industry rows) the article is about.
+def keyword_scores(*, title: str, text: str, industries) -> dict[int, int]:
+    """Return the weighted count of keywords found for each industry mentioned (pk -> count).
 
     All keywords are looked for at once, longest first, so a word counts for the industry of
     the longest keyword it belongs to: "聊天机器人" is software, not a robot.
@@ -62,15 +64,21 @@ def suggest_industries(*, title: str, text: str, industries) -> list:
         for keyword in {industry.name, *SYNONYMS.get(industry.slug, ())}:
             owners[keyword].append(industry)
     if not owners:
-        return []
+        return {}
     pattern = re.compile("|".join(map(re.escape, sorted(owners, key=len, reverse=True))))
     scores = Counter()
     for weight, words in ((TITLE_WEIGHT, title), (1, text)):
         for match in pattern.finditer(words):
             for industry in owners[match.group(0)]:
                 scores[industry.pk] += weight
+    return dict(scores)
+
+
+def suggest_industries(*, title: str, text: str, industries) -> list:
+    """Return up to MAX_SUGGESTIONS of `industries` (Industry rows) the article is about."""
+    scores = keyword_scores(title=title, text=text, industries=industries)
     ranked = sorted(
-        (industry for industry in industries if scores[industry.pk] >= THRESHOLD),
+        (industry for industry in industries if scores.get(industry.pk, 0) >= THRESHOLD),
         key=lambda industry: -scores[industry.pk],
     )
     return ranked[:MAX_SUGGESTIONS]

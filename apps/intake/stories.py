@@ -1,0 +1,89 @@
+"""Stories: reprints of one piece of news grouped, and what a story derives from its clippings.
+
+`place` puts a clipping into the story of its nearest near-duplicate (apps.intake.dedupe), or
+into a story of its own. `refresh` recomputes a story from its clippings (the lead, the
+earliest, is the original; size; the first time seen; whether any mentions a watch word); the
+clippings' saves, deletes and watch-word changes call it (signal handlers below), so the
+story follows the database whichever path wrote the clipping.
+"""
+
+from django.db.models import F, Min
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
+
+from apps.intake import dedupe
+from apps.intake.models import Clipping, Story
+
+# A reprint that joins a story the editors already sorted takes the story's decision.
+INHERITED_STATES = {Clipping.State.IGNORED, Clipping.State.STARRED}
+
+
+def place(clipping: Clipping) -> Story:
+    """Put `clipping` (saved, with its fingerprint) into its story; return the story."""
+    match = None
+    if clipping.fingerprint:
+        match = dedupe.nearest(bytes(clipping.fingerprint), exclude_pk=clipping.pk)
+    dedupe.write_bands(clipping)
+    if match is not None and match.story_id:
+        story = Story(pk=match.story_id)
+        if clipping.state == Clipping.State.NEW and match.state in INHERITED_STATES:
+            clipping.state = match.state
+    elif (
+        clipping.story_id
+        and not Clipping.objects.filter(story=clipping.story_id).exclude(pk=clipping.pk).exists()
+    ):
+        story = clipping.story  # alone in its story already: keep it
+    else:
+        story = Story.objects.create(first_seen_at=clipping.fetched_at)
+    old = clipping.story_id
+    clipping.story = story
+    clipping.save(update_fields=["story", "state"])
+    if old and old != story.pk:
+        refresh(old)
+    return story
+
+
+def refresh(story_id: int) -> None:
+    """Recompute the story's derived fields from its clippings; remove it when empty."""
+    clippings = Clipping.objects.filter(story=story_id)
+    lead = (
+        clippings.order_by(F("published_at").asc(nulls_last=True), "fetched_at", "pk")
+        .values("pk")
+        .first()
+    )
+    if lead is None:
+        Story.objects.filter(pk=story_id).delete()
+        return
+    first_seen = clippings.aggregate(first=Min("fetched_at"))["first"]
+    Story.objects.filter(pk=story_id).update(
+        lead=lead["pk"],
+        size=clippings.count(),
+        first_seen_at=first_seen,
+        day=timezone.localdate(first_seen),
+        watched=clippings.filter(watch_words__isnull=False).exists(),
+    )
+
+
+def _clipping_saved(sender, instance, update_fields=None, **kwargs):
+    if instance.story_id:
+        refresh(instance.story_id)
+
+
+def _clipping_deleted(sender, instance, **kwargs):
+    if instance.story_id:
+        refresh(instance.story_id)
+
+
+def _watch_words_changed(sender, instance, action, **kwargs):
+    if action in {"post_add", "post_remove", "post_clear"} and getattr(instance, "story_id", None):
+        refresh(instance.story_id)
+
+
+def connect() -> None:
+    post_save.connect(_clipping_saved, sender=Clipping, dispatch_uid="intake_story_saved")
+    post_delete.connect(_clipping_deleted, sender=Clipping, dispatch_uid="intake_story_deleted")
+    m2m_changed.connect(
+        _watch_words_changed,
+        sender=Clipping.watch_words.through,
+        dispatch_uid="intake_story_watch_words",
+    )
