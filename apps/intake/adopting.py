@@ -92,8 +92,9 @@ def adopt(
     body, stored, dropped = _body_with_images(clipping)
     try:
         with transaction.atomic():
-            article = _create(clipping, issue=issue, section=section, user=user, body=body,
-                              again=again)  # fmt: skip
+            article = _create(
+                clipping, issue=issue, section=section, user=user, body=body, again=again
+            )
     except IntegrityError as error:
         _delete(stored)
         # An editor's form took the same position in between.

@@ -173,9 +173,17 @@ def nearest(fp: bytes, *, exclude_pk: int | None = None) -> Clipping | None:
     """Return the clipping with a story that is the same story as `fp` and the most similar,
     or None. Two queries whatever the pool's size; the clipping is loaded with its id, story,
     state and fingerprint only."""
+    found = matches(fp, exclude_pk=exclude_pk)
+    return found[0] if found else None
+
+
+def matches(fp: bytes, *, exclude_pk: int | None = None) -> list[Clipping]:
+    """Return every clipping with a story that is the same story as `fp`, the most similar
+    first (a text may bridge two stories that began apart: a reprint seen before its
+    original). Two queries, as `nearest`."""
     keys = band_keys(fp)
     if not keys:
-        return None
+        return []
     bands = FingerprintBand.objects.filter(key__in=keys)
     if exclude_pk is not None:
         bands = bands.exclude(clipping_id=exclude_pk)
@@ -186,11 +194,17 @@ def nearest(fp: bytes, *, exclude_pk: int | None = None) -> Clipping | None:
     )
     ids = [row["clipping_id"] for row in ranked]
     if not ids:
-        return None
+        return []
     candidates = Clipping.objects.filter(pk__in=ids, story__isnull=False).only(
         "pk", "story", "state", "fingerprint"
     )
-    return best_match(fp, candidates, key=lambda clipping: clipping.fingerprint)
+    scored = [
+        ((containment(fp, c.fingerprint), similarity(fp, c.fingerprint)), c)
+        for c in candidates
+        if same_story(fp, c.fingerprint)
+    ]
+    scored.sort(key=lambda pair: (pair[0], -pair[1].pk), reverse=True)
+    return [clipping for _, clipping in scored]
 
 
 def best_match(fp: bytes, candidates: Iterable[T], *, key: Callable[[T], bytes]) -> T | None:

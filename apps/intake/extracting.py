@@ -348,7 +348,9 @@ def _site_name(tree: lxml.html.HtmlElement, metas: dict[str, str], found: str, u
     if metas.get("sitename"):
         return metas["sitename"]
     host = urlsplit(url).hostname or ""
-    if found and found.lower().removeprefix("www.") != host.removeprefix("www."):
+    # trafilatura's fallback is the address's host, with its port when it has one.
+    bare = found.lower().rsplit(":", 1)[0] if found.rsplit(":", 1)[-1].isdigit() else found.lower()
+    if found and bare.removeprefix("www.") != host.removeprefix("www."):
         return found
     # trafilatura fell back to the host name; Chinese titles end with the site's name instead.
     title = tree.findtext(".//title") or ""

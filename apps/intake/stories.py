@@ -20,12 +20,14 @@ INHERITED_STATES = {Clipping.State.IGNORED, Clipping.State.STARRED}
 
 def place(clipping: Clipping) -> Story:
     """Put `clipping` (saved, with its fingerprint) into its story; return the story."""
-    match = None
+    found = []
     if clipping.fingerprint:
-        match = dedupe.nearest(bytes(clipping.fingerprint), exclude_pk=clipping.pk)
+        found = dedupe.matches(bytes(clipping.fingerprint), exclude_pk=clipping.pk)
     dedupe.write_bands(clipping)
-    if match is not None and match.story_id:
+    match = found[0] if found else None
+    if match is not None:
         story = Story(pk=match.story_id)
+        _merge_into(story.pk, {c.story_id for c in found} - {story.pk})
         if clipping.state == Clipping.State.NEW and match.state in INHERITED_STATES:
             clipping.state = match.state
     elif (
@@ -41,6 +43,16 @@ def place(clipping: Clipping) -> Story:
     if old and old != story.pk:
         refresh(old)
     return story
+
+
+def _merge_into(story_id: int, others: set[int]) -> None:
+    """Fold `others` into `story_id`: the clipping just placed matched them all, so they were
+    one story that began apart (a reprint seen before its original, trimmed differently)."""
+    if not others:
+        return
+    Clipping.objects.filter(story__in=others).update(story=story_id)
+    for other in others:
+        refresh(other)  # empty now: removed
 
 
 def refresh(story_id: int) -> None:

@@ -256,3 +256,14 @@ def test_the_frame_inside_the_article_container_is_left_out():
     # The headline is the title, not the first line of the text.
     assert found.title == "会议召开"
     assert found.text == f"{PARAGRAPH}\n会议还表彰了先进单位。\n（来源：许昌日报）"
+
+
+def test_the_site_name_comes_from_the_title_when_the_address_has_a_port():
+    html = (
+        "<html><head><title>许继集团柔性直流换流阀通过型式试验_科技日报</title></head><body>"
+        "<h1>许继集团柔性直流换流阀通过型式试验</h1>"
+        + "<p>许继集团自主研发的柔性直流输电换流阀近日通过型式试验，指标达到国际先进水平。</p>" * 3
+        + "</body></html>"
+    )
+    for url in ("http://127.0.0.1:40407/a/1.html", "http://www.stdaily.com:8080/a/1.html"):
+        assert extract(html, url).site_name == "科技日报"

@@ -331,3 +331,24 @@ def test_fetch_sources_only_takes_due_sources_unless_told(site, capsys):
 
     assert "没有需要抓取的信息源" in capsys.readouterr().out
     assert Clipping.objects.count() == 0
+
+
+def test_an_original_seen_after_two_differently_trimmed_reprints_joins_them_in_one_story(site):
+    original = article_text(80, sentences=12)
+    reprints = {
+        "/r1/2024/03/05/1.html": ("前半部分转载", ["来源：大河网", *original[:8]]),
+        "/r2/2024/03/05/1.html": ("后半部分转载", [*original[4:], "责任编辑：赵六"]),
+        "/o/2024/03/04/1.html": ("完整的原发报道", original),
+    }
+    for path, (title, paragraphs) in reprints.items():
+        first = path.startswith("/o/")  # published a day before the reprints
+        serve_article(
+            site, path, title, paragraphs, date="2024-03-04 08:00" if first else "2024-03-05 09:00"
+        )
+        run_round([Source.objects.create(name=title, url=site.url(path), kind="link")])
+        if path.startswith("/r2/"):
+            assert Story.objects.count() == 2  # the two reprints alone are not alike enough
+
+    assert Story.objects.count() == 1
+    story = Story.objects.get()
+    assert story.size == 3 and story.lead.title == "完整的原发报道"
