@@ -25,7 +25,12 @@ run_wrk, Browser) work on it unchanged.
   of bench.py's archive (trained in a child process on that database, and not kept).
 
 Everything is loopback and bounded; the site, the worker and gunicorn are stopped at the end.
-The exit status is 1 when a target is missed.
+The exit status is 1 when a target is missed. For working on one step:
+    BENCH_INTAKE_STEPS=ingest,desk,quality   the steps to run
+    BENCH_INTAKE_PROFILE=1                   profile the ingest even when its time is met
+    BENCH_INTAKE_FEEDS=20                    fewer feeds (the targets stay those of 200)
+e.g. DJANGO_DEBUG=1 BENCH_PARTS=intake BENCH_INTAKE_STEPS=ingest .venv/bin/python
+benchmarks/bench.py
 """
 
 import asyncio
@@ -788,9 +793,11 @@ def remove_clippings(source_ids) -> int:
     return len(ids)
 
 
-def run_worker(log) -> dict:
-    """One fetching round over the ingest sources in a process of its own; its figures."""
-    with tempfile.NamedTemporaryFile("r", suffix=".json", delete=False) as out:
+def run_worker(log, sources) -> dict:
+    """One fetching round over `sources` in a process of its own; its figures. The file that
+    names the sources to the worker has its figures when it is done."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as out:
+        json.dump({"sources": [s.pk for s in sources]}, out)
         result_path = out.name
     command = [sys.executable, str(HERE), "--ingest-worker", result_path]
     started = time.monotonic()
@@ -810,21 +817,54 @@ def run_worker(log) -> dict:
     return result
 
 
+class Timings:
+    """Where a round's time goes, without a profiler's overhead: the wall time of storing (the
+    round's own thread, one page after another) and the CPU time of reading (the fetcher's
+    threads: fetch, decode, extract, summary), by wrapping the two in this process only."""
+
+    def __init__(self, ingest):
+        import threading
+
+        self.storing = self.reading = 0.0
+        self.lock = threading.Lock()
+        save, read = ingest.Store.save, ingest.read_page
+
+        def timed_save(store, page, source):
+            started = time.perf_counter()
+            try:
+                return save(store, page, source)
+            finally:
+                self.storing += time.perf_counter() - started
+
+        def timed_read(url, industries):
+            started = time.thread_time()
+            try:
+                return read(url, industries)
+            finally:
+                with self.lock:
+                    self.reading += time.thread_time() - started
+
+        ingest.Store.save, ingest.read_page = timed_save, timed_read
+
+
 def ingest_worker(result_path: str) -> None:
     """In the worker process: the round, its wall time, and this process's peak memory."""
     bench.setup_django()
+    from apps.intake import ingest
     from apps.intake.ingest import run_round
     from apps.intake.models import Source
     from apps.intake.tagging import suggest
 
-    sources = list(
-        Source.objects.filter(name__startswith=INGEST_PREFIX).prefetch_related("industries")
-    )
+    chosen = json.loads(Path(result_path).read_text())["sources"]
+    sources = list(Source.objects.filter(pk__in=chosen).prefetch_related("industries"))
     tagger = suggest("许昌", "许昌").version  # loads the tagger, as a worker has it loaded
     before = bench.process_memory_mib(os.getpid(), "VmRSS")
+    timings = Timings(ingest)
+    cpu = os.times()
     started = time.monotonic()
     reports = run_round(sources)
     elapsed = time.monotonic() - started
+    cpu_after = os.times()
     result = {
         "seconds": elapsed,
         "sources": len(sources),
@@ -836,6 +876,9 @@ def ingest_worker(result_path: str) -> None:
         "peak_rss": bench.process_memory_mib(os.getpid(), "VmHWM"),
         "rss_before": before,
         "tagger": tagger,
+        "storing": timings.storing,
+        "reading_cpu": timings.reading,
+        "cpu": cpu_after.user + cpu_after.system - cpu.user - cpu.system,
     }
     Path(result_path).write_text(json.dumps(result, ensure_ascii=False))
 
@@ -899,7 +942,7 @@ STEPS = [
     ("  tagging.suggest", "apps/intake/tagging.py", "suggest"),
     ("  dedupe.fingerprint", "apps/intake/dedupe.py", "fingerprint"),
     ("  stories.place (dedupe lookups, bands, story)", "apps/intake/stories.py", "place"),
-    ("    dedupe.nearest", "apps/intake/dedupe.py", "nearest"),
+    ("    dedupe.matches (candidates by band, verified)", "apps/intake/dedupe.py", "matches"),
     ("    dedupe.write_bands", "apps/intake/dedupe.py", "write_bands"),
     ("    stories.refresh", "apps/intake/stories.py", "refresh"),
     ("  pool search document (segmenting)", "apps/intake/pool_search.py", "write"),
@@ -952,7 +995,7 @@ def measure_ingest() -> dict:
     log = tempfile.NamedTemporaryFile("w", prefix="bench-intake-", suffix=".log", delete=False)
     server = start_sites(answers, port, [site.host for site in sites])
     try:
-        result = run_worker(log)
+        result = run_worker(log, sources)
         result["server_cpu"] = cpu_seconds(server.pid)
         result.update(ingest_figures(sites, port, sources))
         if PROFILE or result["seconds"] > INGEST_SECONDS:
@@ -1039,6 +1082,16 @@ def print_ingest(result: dict) -> bool:
         f"target <= {INGEST_SECONDS:.0f} s: {verdict(time_ok)}); the site's CPU: "
         f"{result['server_cpu']:.1f} s"
     )
+    pages = result["pages"]
+    print(
+        f"where the time went (no profiler): storing, in the round's own thread one page after "
+        f"another: {result['storing']:.0f} s ({result['storing'] / seconds:.0%} of the round, "
+        f"{result['storing'] / pages * 1000:.0f} ms per page); reading in the fetcher's threads "
+        f"(fetch, decode, extract, summary): {result['reading_cpu']:.0f} CPU-s "
+        f"({result['reading_cpu'] / pages * 1000:.0f} ms per page); the worker's CPU: "
+        f"{result['cpu']:.0f} s ({result['cpu'] / seconds:.0%} of one core; the budget for "
+        f"{INGEST_SECONDS:.0f} s is {INGEST_SECONDS / (200 * ITEMS) * 1000:.0f} ms per page)"
+    )
     print(
         f"worker peak RSS: {rss:.0f} MiB (target <= {INGEST_RSS} MiB: {verdict(rss_ok)}); "
         f"before the round, with Django, the tagger and the extractor loaded: "
@@ -1073,13 +1126,14 @@ def print_ingest(result: dict) -> bool:
 def print_profile(profile: dict) -> None:
     pages, seconds = profile["pages"], profile["seconds"]
     print(
-        f"profile: {pages} pages read and stored one after another in one thread (cProfile): "
+        f"profile: {pages} pages read and stored one after another in one thread (cProfile, "
+        "its overhead included): "
         f"{seconds:.1f} s, {seconds / max(pages, 1) * 1000:.0f} ms per page, "
         f"{profile['queries'] / max(pages, 1):.0f} SQL queries per page"
     )
     for label, _, _ in STEPS:
         spent = profile["steps"].get(label, 0.0)
-        print(f"    {label:<48}{spent:>8.1f} s {spent / max(pages, 1) * 1000:>8.1f} ms/page")
+        print(f"    {label:<52}{spent:>8.1f} s {spent / max(pages, 1) * 1000:>8.1f} ms/page")
     print("  most time in the function itself:")
     for name, spent in profile["own"]:
         print(f"    {name:<70}{spent:>8.1f} s")
@@ -1309,7 +1363,7 @@ def print_desk(result: dict) -> bool:
         met = p99 <= DESK_P99 and not errors
         ok &= met
         print(
-            f"{name:<40}{rps:>10.0f}{p50:>10.2f}{p99:>10.2f}{errors:>8}  "
+            f"{_pad(name, 40)}{rps:>10.0f}{p50:>10.2f}{p99:>10.2f}{errors:>8}  "
             f"p99 <= {DESK_P99:.0f} ms: {verdict(met)}"
         )
     counts = result["counts"]
@@ -1323,6 +1377,12 @@ def print_desk(result: dict) -> bool:
         )
     print(f"largest gunicorn worker RSS: {result['rss']:.0f} MiB")
     return ok
+
+
+def _pad(text: str, width: int) -> str:
+    # A Chinese character takes two columns in a terminal.
+    used = sum(2 if ord(char) > 0x2E7F else 1 for char in text)
+    return text + " " * max(width - used, 1)
 
 
 # --- Quality ------------------------------------------------------------------------------------
@@ -1383,7 +1443,23 @@ def tagger_child(result_path: str) -> None:
     Path(result_path).write_text(json.dumps(figures, ensure_ascii=False))
 
 
-def print_quality(quality, tagger) -> bool:
+def worker_tagger() -> dict | None:
+    """The held-out figures stored with the model the ingest worker tags with."""
+    from apps.intake.models import TaggerModel
+
+    model = TaggerModel.objects.order_by("-trained_at").first()
+    if model is None or not model.metrics.get("model"):
+        return None
+    return {
+        "version": model.version,
+        "articles": model.metrics.get("articles", 0),
+        "held_out": model.metrics.get("held_out", 0),
+        "model": model.metrics["model"]["micro_f1"],
+        "keywords": model.metrics["keywords"]["micro_f1"],
+    }
+
+
+def print_quality(quality, tagger, topical) -> bool:
     ok = True
     print("\nquality")
     if quality is None:
@@ -1409,6 +1485,16 @@ def print_quality(quality, tagger) -> bool:
             f"model micro-F1 {tagger['model']:.3f} vs keywords {tagger['keywords']:.3f} "
             f"(macro {tagger['model_macro']:.3f} vs {tagger['keywords_macro']:.3f}) "
             f"(target: model > keywords: {verdict(better)})"
+        )
+        print(
+            "    (generate_content gives each archive article 1-3 industries drawn at random, "
+            "whatever its text: neither tagger can do well on them)"
+        )
+    if topical is not None:
+        print(
+            f"tagger of the ingest worker ({topical['version']}, on this database's topical "
+            f"archive, {topical['held_out']:,} of {topical['articles']:,} held out): "
+            f"model micro-F1 {topical['model']:.3f} vs keywords {topical['keywords']:.3f}"
         )
     return ok
 
@@ -1440,7 +1526,7 @@ def main() -> int:
     if "desk" in STEPS_RUN:
         ok &= print_desk(measure_desk())
     if "quality" in STEPS_RUN:
-        ok &= print_quality(run_quality(), run_tagger())
+        ok &= print_quality(run_quality(), run_tagger(), worker_tagger())
     return 0 if ok else 1
 
 

@@ -14,9 +14,11 @@ not hold the locks), re-encoded and stored as the editor's own uploads
 stored for an adoption that is then refused are deleted again.
 """
 
+import time
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -39,6 +41,9 @@ SOURCE_MAX = Article._meta.get_field("source").max_length
 AUTHOR_MAX = Article._meta.get_field("author").max_length
 # Each image may take the client's whole time limit: a page with a hundred is not waited for.
 MAX_IMAGES = 20
+# All images of an adoption share this many times one fetch's INTAKE_TOTAL_TIMEOUT: 30 s at
+# the default 20 s, inside the 60 s the proxy and gunicorn give a request.
+IMAGES_TIME_FACTOR = 1.5
 
 
 class AdoptRefused(Exception):
@@ -178,9 +183,11 @@ def _body_with_images(clipping) -> tuple[str, list[str], int]:
         root = lxml.html.fragment_fromstring(html, create_parent="div")
         addresses = iter(clipping.image_urls or [])
         urls: dict[str, str | None] = {}
+        # All images together stay well inside the proxy's 60 s: late ones are left out.
+        deadline = time.monotonic() + IMAGES_TIME_FACTOR * settings.INTAKE_TOTAL_TIMEOUT
         for img in list(root.iter("img")):
             address = next(addresses, "")
-            local = _stored_copy(urljoin(clipping.url, address), urls, stored) if address else None
+            local = _stored_copy(clipping.url, address, urls, stored, deadline)
             if local is None:
                 dropped += 1
                 # A figure holding only this image would be left with its caption alone.
@@ -197,15 +204,22 @@ def _body_with_images(clipping) -> tuple[str, list[str], int]:
     return body, stored, dropped
 
 
-def _stored_copy(url, urls, stored) -> str | None:
-    """This site's address of the image at `url`, fetched and stored once; None if it fails."""
+def _stored_copy(page_url, address, urls, stored, deadline) -> str | None:
+    """This site's address of the image at `address` (relative to `page_url`), fetched and
+    stored once; None if it fails, is not an address, or the time for images is up."""
+    try:
+        url = urljoin(page_url, address) if address else ""
+        fetchable = urlsplit(url).scheme in ("http", "https")
+    except ValueError:  # "http://[oops/": not an address
+        return None
     if url in urls:
         return urls[url]
     tried = len(urls)
     urls[url] = None
-    if urlsplit(url).scheme in ("http", "https") and tried < MAX_IMAGES:
+    left = deadline - time.monotonic()
+    if fetchable and tried < MAX_IMAGES and left > 0:
         try:
-            fetched = client.fetch(url)
+            fetched = client.fetch(url, timeout=left)
             image = reencode_image(ContentFile(fetched.body, name="image"))
         except (client.FetchError, ValidationError):
             return None

@@ -27,17 +27,19 @@ import ipaddress
 import json
 import socket
 import ssl
+import threading
 import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from django.conf import settings
 
 REDIRECTS = {301, 302, 303, 307, 308}
 CHUNK = 64 * 1024
+PRINTABLE_ASCII = "".join(chr(code) for code in range(33, 127))
 
 
 class FetchError(Exception):
@@ -120,9 +122,15 @@ def is_internal_address(address: str) -> bool:
 OUTSIDE = AddressPolicy(allows=is_allowed_address, refusal="拒绝访问内部网络地址（{host}）。")
 
 
-def fetch(url: str, *, etag: str = "", last_modified: str = "") -> Fetched:
-    """GET `url` within every limit above, following redirects; raise FetchError."""
-    deadline = time.monotonic() + settings.INTAKE_TOTAL_TIMEOUT
+def fetch(
+    url: str, *, etag: str = "", last_modified: str = "", timeout: float | None = None
+) -> Fetched:
+    """GET `url` within every limit above, following redirects; raise FetchError. `timeout`
+    (seconds) shortens INTAKE_TOTAL_TIMEOUT for this call."""
+    seconds = settings.INTAKE_TOTAL_TIMEOUT
+    if timeout is not None:
+        seconds = min(seconds, timeout)
+    deadline = time.monotonic() + seconds
     headers = {
         "Accept": "text/html,application/xhtml+xml,application/xml,*/*;q=0.8",
     }
@@ -131,9 +139,7 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "") -> Fetched:
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     for _ in range(settings.INTAKE_MAX_REDIRECTS + 1):
-        status, answer, body = _request(
-            "GET", url, headers, None, deadline, settings.INTAKE_TOTAL_TIMEOUT, OUTSIDE
-        )
+        status, answer, body = _request("GET", url, headers, None, deadline, seconds, OUTSIDE)
         if status in REDIRECTS and answer.get("location"):
             url = urljoin(url, answer["location"])
             continue
@@ -198,13 +204,24 @@ def _request(method, url, headers, body, deadline, seconds, policy):
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as error:
         raise FetchError("地址中的端口号无效。") from error
+    try:
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError as error:
+        raise FetchError(f"找不到网站“{parts.hostname}”。") from error
     connection_class = _SafeHTTPSConnection if parts.scheme == "https" else _SafeHTTPConnection
-    connection = connection_class(parts.hostname, port, deadline=deadline, policy=policy)
+    connection = connection_class(host, port, deadline=deadline, policy=policy)
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
+    # Chinese in a path or query is sent as UTF-8, percent-encoded, as browsers do.
+    path = quote(path, safe=PRINTABLE_ASCII)
     sent = {"User-Agent": settings.INTAKE_USER_AGENT, "Accept-Encoding": "gzip, deflate"}
     sent.update(_checked(headers))
+    # Socket timeouts bound each read, not a site that trickles a byte at a time: at the
+    # deadline the socket is shut, whatever the request is waiting for.
+    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _cut, args=(connection,))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         connection.request(method, path, body=body, headers=sent)
         response = connection.getresponse()
@@ -215,12 +232,23 @@ def _request(method, url, headers, body, deadline, seconds, policy):
         return response.status, answer, content
     except FetchError:
         raise
-    except TimeoutError as error:
-        raise FetchError(_too_slow(seconds)) from error
-    except (OSError, http.client.HTTPException) as error:
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        if isinstance(error, TimeoutError) or time.monotonic() >= deadline:
+            raise FetchError(_too_slow(seconds)) from error
         raise FetchError(f"无法连接或读取网站：{type(error).__name__}。") from error
     finally:
+        watchdog.cancel()
         connection.close()
+
+
+def _cut(connection) -> None:
+    """Shut the connection's socket (the deadline passed): any read or write fails now."""
+    sock = getattr(connection, "socket", None) or connection.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # already closed
 
 
 def _checked(headers: dict[str, str]) -> dict[str, str]:
@@ -256,6 +284,8 @@ def _read(connection, response, headers, deadline, seconds):
         connection.socket.settimeout(left)  # no single read outlives the deadline
         chunk = response.read1(CHUNK) if hasattr(response, "read1") else response.read(CHUNK)
         if not chunk:
+            if time.monotonic() >= deadline:  # the watchdog shut the socket: cut, not done
+                raise FetchError(_too_slow(seconds))
             break
         if decoder is not None:
             try:

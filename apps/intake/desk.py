@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from apps.articles.models import Section
-from apps.intake import adopting, ingest
+from apps.intake import adopting
 from apps.intake.models import Clipping
 from apps.issues.models import Issue
 
@@ -142,6 +142,10 @@ class AddLinkForm(forms.Form):
 
 def add_link_view(model_admin, request):
     """One address clipped now, through the same safe fetch as the sources."""
+    # Imported here: the pipeline (scikit-learn, trafilatura, the tagger) would otherwise be
+    # loaded by every web process, reader pages included, for this one page.
+    from apps.intake import ingest
+
     if not model_admin.has_add_permission(request):
         raise PermissionDenied
     if request.method not in ("GET", "HEAD", "POST"):

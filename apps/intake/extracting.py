@@ -105,6 +105,9 @@ BLOCKS = {"p", "h2", "h3", "h4", "li", "ul", "ol", "blockquote", "table", "tr", 
 CELLS = {"td", "th"}
 
 
+INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
 @dataclass
 class Extracted:
     title: str
@@ -118,7 +121,9 @@ class Extracted:
 
 def extract(html: str, url: str) -> Extracted:
     """Read the article in `html`, found at `url`; raise ReadError when it has no main text."""
-    tree = parse_html(html)
+    # Invisible format characters (zero-width, direction marks) would split words, hiding
+    # them from watch words and search, and can reorder a title on screen.
+    tree = parse_html(INVISIBLE.sub("", html))
     document = None
     if tree is not None:
         # A fresh dict each call: trafilatura 2.0 writes the page's URL into it and reads
@@ -145,6 +150,16 @@ def extract(html: str, url: str) -> Extracted:
         image_urls=image_urls,
         site_name=_site_name(tree, metas, document.sitename or "", url)[:SITE_NAME_LENGTH],
     )
+
+
+def _image_address(page_url: str, source: str) -> str:
+    """The absolute http(s) address of an image, or "" (a malformed one such as
+    "http://[oops/" is left out, not the page)."""
+    try:
+        address = urljoin(page_url, source.strip()).split("#")[0] if source.strip() else ""
+        return address if urlsplit(address).scheme in ("http", "https") else ""
+    except ValueError:
+        return ""
 
 
 def parse_html(html: str) -> lxml.html.HtmlElement | None:
@@ -249,8 +264,8 @@ def _render(body: etree._Element, url: str) -> tuple[str, list[str]]:
         rend, role = element.get("rend", ""), element.get("role", "")
         element.attrib.clear()
         if element.tag == "graphic":
-            address = urljoin(url, source.strip()).split("#")[0] if source.strip() else ""
-            if urlsplit(address).scheme not in ("http", "https") or address in image_urls:
+            address = _image_address(url, source)
+            if not address or address in image_urls:
                 _drop(element)
                 continue
             image_urls.append(address)

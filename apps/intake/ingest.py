@@ -207,11 +207,18 @@ def run_round(source_list, *, stop_at: float | None = None, force: bool = False)
             kind, source = done.key[0], done.key[1]
             report = reports[source.pk]
             if kind == "listing":
-                _listed(fetcher, source, report, done, names, force)
+                try:
+                    _listed(fetcher, source, report, done, names, force)
+                except Exception:  # one source's surprise never stops the round
+                    logger.exception("listing not followed: %s", source.url)
+                    report.error = "读取失败（内部错误），已记录日志。"
                 continue
             report.pages_left -= 1
             if done.error is not None:
-                report.skipped.append(f"{done.key[2]}：{_reason(done.error)}")
+                reason = _reason(done.error)
+                report.skipped.append(f"{done.key[2]}：{reason}")
+                if source.kind == Source.Kind.LINK:  # the page is the source
+                    report.error = reason
             else:
                 _stored(store, source, report, done.value)
     for report in reports.values():

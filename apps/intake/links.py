@@ -33,7 +33,6 @@ from lxml import etree
 from lxml.cssselect import CSSSelector, SelectorError
 
 from apps.intake.decoding import ReadError
-from apps.intake.extracting import parse_html
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 TRACKING_PREFIXES = ("utm_", "share", "spm_")
@@ -77,9 +76,16 @@ MAX_LINKS = 200  # as many as a feed gives (apps.intake.feeds.MAX_ENTRIES)
 LONGEST_URL = 1000  # the column that stores a clipping's address
 
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def canonical(url: str) -> str:
-    """The one form under which the article at `url` is stored."""
+    """The one form under which the article at `url` is stored; ValueError when `url` holds
+    control characters other than the tabs and line breaks browsers drop (a NUL cannot be
+    stored by PostgreSQL, nor fetched)."""
     url = re.sub(r"[\t\n\r]", "", url.strip())
+    if CONTROL.search(url):
+        raise ValueError("control character in address")
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").rstrip(".")
@@ -124,6 +130,10 @@ def _selector(text: str) -> CSSSelector:
 
 def article_links(html: str, base_url: str, selector: str = "") -> list[str]:
     """The article links of the list page `html` found at `base_url` (see the module's rule)."""
+    # Imported here: models.py checks selectors with this module, and every web process
+    # loads the models; trafilatura (behind extracting) is the pipeline's alone.
+    from apps.intake.extracting import parse_html
+
     tree = parse_html(html)
     if tree is None:
         return []

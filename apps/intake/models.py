@@ -1,15 +1,26 @@
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 
 from apps.articles.models import Industry
+from apps.intake.decoding import ReadError
+from apps.intake.links import check_selector
 from apps.search.fulltext import FullTextField
 
 # Five failures in a row double the interval at each further failure, up to sixteen times.
 BACKOFF_AFTER = 5
 LONGEST_BACKOFF = 16
+
+
+def validate_link_selector(text: str) -> None:
+    """A selector that cannot pick anything is refused when saved, not at the next fetch."""
+    try:
+        check_selector(text)
+    except ReadError as error:
+        raise ValidationError(str(error)) from error
 
 
 class Source(models.Model):
@@ -36,6 +47,7 @@ class Source(models.Model):
         max_length=200,
         blank=True,
         help_text="列表页中文章链接的 CSS 选择器；留空则自动选取本站中像文章的链接。",
+        validators=[validate_link_selector],
     )
     industries = models.ManyToManyField(
         Industry, blank=True, related_name="sources", verbose_name="常涉及的产业"

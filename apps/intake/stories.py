@@ -11,7 +11,6 @@ from django.db.models import F, Min
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
-from apps.intake import dedupe
 from apps.intake.models import Clipping, Story
 
 # A reprint that joins a story the editors already sorted takes the story's decision.
@@ -20,6 +19,9 @@ INHERITED_STATES = {Clipping.State.IGNORED, Clipping.State.STARRED}
 
 def place(clipping: Clipping) -> Story:
     """Put `clipping` (saved, with its fingerprint) into its story; return the story."""
+    # Imported here: numpy and datasketch are the pipeline's, not every web process's.
+    from apps.intake import dedupe
+
     found = []
     if clipping.fingerprint:
         found = dedupe.matches(bytes(clipping.fingerprint), exclude_pk=clipping.pk)
