@@ -243,7 +243,9 @@ class ClippingAdmin(BoundedChangeListMixin, admin.ModelAdmin):
             self.message_user(request, notice, messages.INFO)
         if not query:
             return queryset.none(), False
-        found = pool_search.matching(queryset, query)
+        # Read once (at most MATCH_LIMIT ids): as a subquery the full-text search would run
+        # twice, for the page and again for its count.
+        found = [row["pk"] for row in pool_search.matching(queryset, query)]
         return queryset.filter(pk__in=found), False
 
     def changelist_view(self, request, extra_context=None):

@@ -53,6 +53,7 @@ class Page:
     url: str
     extracted: extracting.Extracted
     summary: str
+    fingerprint: bytes = b""  # computed where the page is read: CPU off the storing thread
     model_summary: bool = False
     model_industries: list[str] = field(default_factory=list)
 
@@ -119,6 +120,7 @@ def read_page(url: str, industries: list[tuple[str, str]]) -> Page:
         url=links.canonical(fetched.url),
         extracted=extracted,
         summary=summary,
+        fingerprint=fingerprint(extracted.text),
         model_summary=by_model,
         model_industries=draft.industries if draft else [],
     )
@@ -164,7 +166,7 @@ class Store:
             clipping.html, clipping.text = found.html, found.text
             clipping.image_urls = found.image_urls
             clipping.text_hash = text_hash
-            clipping.fingerprint = fingerprint(found.text)
+            clipping.fingerprint = page.fingerprint
             if clipping.summary_origin != Clipping.Origin.EDITOR:
                 clipping.summary = page.summary
                 clipping.summary_origin = (

@@ -40,8 +40,8 @@ def story_leads(clippings: QuerySet) -> QuerySet:
 
 
 def matching(clippings: QuerySet, query: Query, *, limit: int = MATCH_LIMIT) -> QuerySet:
-    """The ids of the newest `limit` story leads among `clippings` that answer `query`, as a
-    subquery (`pk__in=`): the database keeps them, never a list of ids sent back and forth.
+    """The ids of the newest `limit` story leads among `clippings` that answer `query` (rows
+    of `pk`; usable as a subquery, or read once as the desk does).
 
     Only leads are looked in: reprints say what their lead says. Newest by id, the full-text
     table's own order, which lets the database stop after the first matches.
