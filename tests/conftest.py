@@ -334,3 +334,30 @@ def json_lines():
     root.addHandler(handler)
     yield lines
     root.removeHandler(handler)
+
+
+def urlconf_with(settings, debug):
+    """config.urls as a server started with DEBUG=`debug` has it (the demo's sites are routed
+    only in development, chosen when the module is imported)."""
+    import importlib
+
+    from django.urls import clear_url_caches
+
+    import config.urls
+
+    settings.DEBUG = debug
+    importlib.reload(config.urls)
+    clear_url_caches()
+
+
+@pytest.fixture
+def development(settings):
+    urlconf_with(settings, True)
+    yield
+    urlconf_with(settings, False)
+
+
+@pytest.fixture
+def production(settings):
+    urlconf_with(settings, False)
+    yield

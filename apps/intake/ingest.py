@@ -53,7 +53,9 @@ class Page:
     url: str
     extracted: extracting.Extracted
     summary: str
-    fingerprint: bytes = b""  # computed where the page is read: CPU off the storing thread
+    # Computed where the page is read, off the storing thread (which waits on the database).
+    fingerprint: bytes = b""
+    suggestion: tagging.Suggestion | None = None
     model_summary: bool = False
     model_industries: list[str] = field(default_factory=list)
 
@@ -104,7 +106,7 @@ def read_listing(source: Source) -> Listing:
     return Listing(urls=list(dict.fromkeys(urls)), **validators)
 
 
-def read_page(url: str, industries: list[tuple[str, str]]) -> Page:
+def read_page(url: str, industries: list[tuple[str, str]], tag=tagging.suggest) -> Page:
     fetched = client.fetch(url)
     html = decoding.decode(fetched.body, fetched.headers.get("content-type", ""))
     extracted = extracting.extract(html, fetched.url)
@@ -121,6 +123,7 @@ def read_page(url: str, industries: list[tuple[str, str]]) -> Page:
         extracted=extracted,
         summary=summary,
         fingerprint=fingerprint(extracted.text),
+        suggestion=tag(extracted.title, extracted.text),
         model_summary=by_model,
         model_industries=draft.industries if draft else [],
     )
@@ -174,7 +177,7 @@ class Store:
                 )
             suggestion = None
             if not clipping.industries_reviewed:
-                suggestion = tagging.suggest(found.title, found.text)
+                suggestion = page.suggestion or tagging.suggest(found.title, found.text)
                 clipping.industry_scores = suggestion.scores
                 clipping.tagger_version = suggestion.version
             clipping.save()
@@ -201,6 +204,7 @@ def run_round(source_list, *, stop_at: float | None = None, force: bool = False)
     their source's state is left as it was, so they stay due."""
     store = Store()
     names = store.industry_names()
+    tag = tagging.suggester()
     reports = {s.pk: Report(s) for s in source_list}
     with PoliteFetcher() as fetcher:
         for source in source_list:
@@ -210,7 +214,7 @@ def run_round(source_list, *, stop_at: float | None = None, force: bool = False)
             report = reports[source.pk]
             if kind == "listing":
                 try:
-                    _listed(fetcher, source, report, done, names, force)
+                    _listed(fetcher, source, report, done, names, tag, force)
                 except Exception:  # one source's surprise never stops the round
                     logger.exception("listing not followed: %s", source.url)
                     report.error = "读取失败（内部错误），已记录日志。"
@@ -233,7 +237,7 @@ def run_round(source_list, *, stop_at: float | None = None, force: bool = False)
     return list(reports.values())
 
 
-def _listed(fetcher, source, report, done, names, force):
+def _listed(fetcher, source, report, done, names, tag, force):
     if done.error is not None:
         report.error = _reason(done.error)
         return
@@ -246,7 +250,7 @@ def _listed(fetcher, source, report, done, names, force):
         wanted = [url for url in wanted if url not in known]
     report.listed = report.pages_left = len(wanted)
     for url in wanted:
-        fetcher.submit(url, lambda u: read_page(u, names), ("page", source, url))
+        fetcher.submit(url, lambda u: read_page(u, names, tag), ("page", source, url))
 
 
 def _stored(store, source, report, page):

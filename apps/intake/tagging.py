@@ -20,9 +20,10 @@ import threading
 import time
 import warnings
 import zlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, partial
 from html import unescape
 
 from django.conf import settings
@@ -296,7 +297,17 @@ def _load(version: str | None) -> Tagger | None:
 
 def suggest(title: str, text: str) -> Suggestion:
     """Suggest industries for a text: by the newest kept model, else by keywords."""
+    return _suggest(_current(), title, text)
+
+
+def suggester() -> Callable[[str, str], Suggestion]:
+    """`suggest` bound to the model in use now. The database is read here, in the caller's
+    thread; the function returned reads none, so a round's reading threads can tag."""
     loaded = _current()
+    return partial(_suggest, loaded)
+
+
+def _suggest(loaded: "_Loaded", title: str, text: str) -> Suggestion:
     if loaded.tagger is None:
         return _by_keywords(title, text, loaded.industries)
     [probabilities] = loaded.tagger.probabilities([document(title, text)])

@@ -1,15 +1,13 @@
 """The demo's bundled news sites: served by the development server only, made intake sources
 by load_demo, and read by a fetching round into a filled pool (a GBK page, a reprint)."""
 
-import importlib
 import io
 
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
-from django.urls import NoReverseMatch, Resolver404, clear_url_caches, resolve, reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
-import config.urls
 from apps.demo import bundled
 from apps.intake.models import Clipping, Source, Story, WatchWord
 from tests.intake.sites import Site
@@ -20,27 +18,6 @@ GBK_PAGE = "/demo-sources/xckjj/gzdt/202401/t20240108_1523101.html"
 GBK_TITLE = "我市召开2024年全市科技工作会议"
 ORIGINAL = "许继集团柔性直流换流阀通过型式试验"
 REPRINT = "许昌造换流阀再获突破 助力特高压柔直工程建设"
-
-
-def urlconf_with(settings, debug):
-    """config.urls as a server started with DEBUG=`debug` has it (the route is chosen when the
-    module is imported)."""
-    settings.DEBUG = debug
-    importlib.reload(config.urls)
-    clear_url_caches()
-
-
-@pytest.fixture
-def development(settings):
-    urlconf_with(settings, True)
-    yield
-    urlconf_with(settings, False)
-
-
-@pytest.fixture
-def production(settings):
-    urlconf_with(settings, False)
-    yield
 
 
 def test_the_development_server_serves_the_gbk_page_with_its_charset(client, development):

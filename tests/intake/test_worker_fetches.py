@@ -49,7 +49,6 @@ def test_the_worker_fetches_due_sources_and_mail_does_not_wait_for_a_slow_site(
     )
     leader_and_firm()
     issue = ready_issue()
-    steps.perform(issue, "schedule", by=reviewer, at=timezone.now() + timedelta(seconds=3))
 
     worker = start_worker(
         database_url=shared_database_url(),
@@ -60,6 +59,10 @@ def test_the_worker_fetches_due_sources_and_mail_does_not_wait_for_a_slow_site(
     )
     try:
         deadline = time.monotonic() + 90
+        while "asked" not in slow and time.monotonic() < deadline:
+            time.sleep(0.1)
+        # The issue falls due while intake's round waits for the slow site.
+        steps.perform(issue, "schedule", by=reviewer, at=timezone.now() + timedelta(seconds=1))
         mailed_at = None
         while time.monotonic() < deadline and not (
             mailed_at and Clipping.objects.filter(title="很慢的网站").exists()
@@ -76,5 +79,5 @@ def test_the_worker_fetches_due_sources_and_mail_does_not_wait_for_a_slow_site(
     assert Clipping.objects.filter(title="工作进程抓取的文章").exists(), errors
     assert Clipping.objects.filter(title="很慢的网站").exists(), errors
     # The mail went out while the slow site was still answering intake's request.
-    assert slow["asked"] < mailed_at < slow["answered"], (slow, mailed_at)
+    assert mailed_at < slow["answered"], (slow, mailed_at)
     assert Source.objects.filter(consecutive_failures=0, last_success_at__isnull=False).count() == 2

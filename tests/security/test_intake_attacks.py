@@ -719,8 +719,9 @@ def test_production_settings_allow_no_internal_network_and_no_demo_sites():
     ]
 
 
-def test_the_demo_sites_are_refused_outside_development_and_read_no_other_file(client, settings):
-    settings.DEBUG = True  # as in a local run; the test runner turns it off
+def test_the_demo_sites_are_refused_outside_development_and_read_no_other_file(
+    client, settings, development
+):
     url = reverse("demo_source", args=["kjrb/rss.xml"])
     assert client.get(url).status_code == 200
     for path in [
@@ -732,7 +733,7 @@ def test_the_demo_sites_are_refused_outside_development_and_read_no_other_file(c
         "/etc/passwd",
     ]:
         assert client.get(f"/demo-sources/{path}").status_code == 404, path
-    settings.DEBUG = False
+    settings.DEBUG = False  # the view refuses by itself, should a production URLconf name it
     assert client.get(url).status_code == 404
 
 
