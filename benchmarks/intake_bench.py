@@ -836,10 +836,10 @@ class Timings:
             finally:
                 self.storing += time.perf_counter() - started
 
-        def timed_read(url, industries):
+        def timed_read(url, *args):
             started = time.thread_time()
             try:
-                return read(url, industries)
+                return read(url, *args)
             finally:
                 with self.lock:
                     self.reading += time.thread_time() - started
