@@ -571,9 +571,11 @@ class WatchWordAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "批量添加监测词",
+            "crumb": "批量添加",
+            "submit_label": "添加",
             "form": form,
         }
-        return TemplateResponse(request, "admin/intake/watchword/bulk_add.html", context)
+        return TemplateResponse(request, "admin/intake/form_page.html", context)
 
 
 # --- 素材来源 on an article's page ---------------------------------------------------------------

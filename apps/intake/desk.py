@@ -163,9 +163,11 @@ def add_link_view(model_admin, request):
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,
         "title": "添加链接",
+        "crumb": "添加链接",
+        "submit_label": "抓取并添加",
         "form": form,
     }
-    return TemplateResponse(request, "admin/intake/clipping/add_link.html", context)
+    return TemplateResponse(request, "admin/intake/form_page.html", context)
 
 
 # --- A clipping's state, from its page ------------------------------------------------------------
