@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -16,7 +16,7 @@ from apps.articles.models import Article, Industry
 from apps.core.changelists import BoundedChangeList, BoundedChangeListMixin
 from apps.core.ids import parse_id
 from apps.core.richtext import sanitize_html
-from apps.intake import adopting, desk, pool_search
+from apps.intake import adopting, desk, desk_rows, pool_search
 from apps.intake.models import Clipping, Source, WatchWord
 from apps.search.query import clean_query, parse
 from apps.search.snippets import highlighted, snippet
@@ -91,32 +91,19 @@ class DeskChangeList(BoundedChangeList):
 
     def get_queryset(self, request, exclude_parameters=None):
         rows = super().get_queryset(request, exclude_parameters)
-        story_clippings = Clipping.objects.only(*STORY_FIELDS).prefetch_related("watch_words")
         # Searching shows an excerpt of the text around the words found; otherwise texts stay
         # in the database.
         heavy = ("html", "fingerprint", "image_urls") + (() if self.query else ("text",))
-        return (
-            pool_search.story_leads(rows)
-            .select_related("story")
-            .defer(*heavy)
-            .prefetch_related(
-                "industries",
-                Prefetch(
-                    "story__clippings",
-                    queryset=story_clippings.order_by(
-                        models.F("published_at").asc(nulls_last=True), "pk"
-                    ),
-                ),
-            )
-        )
+        return pool_search.story_leads(rows).defer(*heavy)
 
     def get_results(self, request):
         super().get_results(request)
         text, _ = clean_query(self.query)
         marks = parse(text).marks if text else []
-        for clipping in self.result_list:  # the page, loaded once here for the template too
+        self.result_list = list(self.result_list)  # the page, loaded once here for the template
+        desk_rows.load(self.result_list)
+        for clipping in self.result_list:
             clipping.desk_marks = marks
-            clipping.desk_story = list(clipping.story.clippings.all())
 
 
 class IndustryFilter(admin.SimpleListFilter):
@@ -243,10 +230,7 @@ class ClippingAdmin(BoundedChangeListMixin, admin.ModelAdmin):
             self.message_user(request, notice, messages.INFO)
         if not query:
             return queryset.none(), False
-        # Read once (at most MATCH_LIMIT ids): as a subquery the full-text search would run
-        # twice, for the page and again for its count.
-        found = [row["pk"] for row in pool_search.matching(queryset, query)]
-        return queryset.filter(pk__in=found), False
+        return pool_search.search(queryset, query), False
 
     def changelist_view(self, request, extra_context=None):
         context = {
@@ -329,7 +313,7 @@ class ClippingAdmin(BoundedChangeListMixin, admin.ModelAdmin):
 
     @admin.display(description="产业")
     def desk_industries(self, clipping):
-        names = "、".join(industry.name for industry in clipping.industries.all())
+        names = "、".join(getattr(clipping, "desk_industry_names", []))
         if not names:
             return "—"
         if clipping.industries_reviewed:
@@ -338,17 +322,13 @@ class ClippingAdmin(BoundedChangeListMixin, admin.ModelAdmin):
 
     @admin.display(description="监测词")
     def desk_watch_words(self, clipping):
-        words = {}
-        for member in self._story_clippings(clipping):
-            for word in member.watch_words.all():
-                words[word.pk] = word.word
-        return format_html_join(
-            " ", '<mark class="desk-watch">{}</mark>', ((w,) for w in words.values())
-        )
+        words = dict.fromkeys(w for m in self._story_clippings(clipping) for w in m.words)
+        return format_html_join(" ", '<mark class="desk-watch">{}</mark>', ((w,) for w in words))
 
     @staticmethod
     def _story_clippings(clipping):
-        """The clippings of the row's story, earliest first (loaded with the page)."""
+        """The clippings of the row's story, earliest first (desk_rows.Member, loaded with
+        the page)."""
         return getattr(clipping, "desk_story", [])
 
     # --- actions: for every clipping of each selected story ---

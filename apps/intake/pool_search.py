@@ -11,7 +11,7 @@ after a change the receivers cannot see (`QuerySet.update()`, raw SQL).
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, Max, OuterRef, QuerySet
 
 from apps.intake.models import Clipping, ClippingDocument, Story
 from apps.search.query import Query
@@ -23,6 +23,10 @@ BATCH = 500
 # A search keeps the newest matches, as the reader search ranks the newest candidates: a word
 # found in most of 100,000 clippings must not cost reading them all.
 MATCH_LIMIT = 500
+# A search looks in the newest FIRST_WINDOW documents, then in older ranges sized by the matches
+# found so far, at most WINDOWS ranges before the rest, until it has MATCH_LIMIT matches.
+FIRST_WINDOW = 8_192
+WINDOWS = 4
 
 
 def story_leads(clippings: QuerySet) -> QuerySet:
@@ -39,15 +43,49 @@ def story_leads(clippings: QuerySet) -> QuerySet:
     )
 
 
-def matching(clippings: QuerySet, query: Query, *, limit: int = MATCH_LIMIT) -> QuerySet:
-    """The ids of the newest `limit` story leads among `clippings` that answer `query` (rows
-    of `pk`; usable as a subquery, or read once as the desk does).
+def search(clippings: QuerySet, query: Query) -> QuerySet:
+    """`clippings` narrowed to the story leads that answer `query` (the newest MATCH_LIMIT).
+
+    The leads' stories are named too, though the leads imply them: with only the leads' ids,
+    PostgreSQL joins those few hundred rows to the stories (for the desk's order) by hashing
+    every story, 15-40 ms at 100,000 clippings, instead of looking up each one.
+    """
+    found = matching(clippings, query)
+    return clippings.filter(
+        pk__in=[pk for pk, _ in found], story_id__in={story for _, story in found}
+    )
+
+
+def matching(
+    clippings: QuerySet, query: Query, *, limit: int = MATCH_LIMIT
+) -> list[tuple[int, int]]:
+    """The newest `limit` story leads among `clippings` that answer `query`, newest first, as
+    (id, story id) pairs (read once here: as a subquery the search would run again for the
+    page's count).
 
     Only leads are looked in: reprints say what their lead says. Newest by id, the full-text
-    table's own order, which lets the database stop after the first matches.
+    table's own order. The newest documents are looked in first, then older ones range by range
+    (FIRST_WINDOW, WINDOWS): PostgreSQL checks every document its index finds before it can
+    sort them, and a word found in a tenth of 100,000 clippings would have it read ten thousand
+    to keep five hundred.
     """
     found = story_leads(clippings).filter(search_document__title__matches=query)
-    return found.order_by("-search_document").values("pk")[:limit]
+    found = found.order_by("-search_document").values_list("pk", "story_id")
+    newest = ClippingDocument.objects.aggregate(newest=Max("clipping_id"))["newest"] or 0
+    rows: list[tuple[int, int]] = []
+    upper, window = newest, FIRST_WINDOW
+    for _ in range(WINDOWS):
+        lower = upper - window
+        part = found.filter(search_document__gt=lower) if lower > 0 else found
+        part = part.filter(search_document__lte=upper) if upper < newest else part
+        rows += part[: limit - len(rows)]
+        if len(rows) >= limit or lower <= 0:
+            return rows
+        # The next range is as long as the matches so far say holds the rest, and half again.
+        read = newest - lower
+        window = (limit - len(rows)) * read * 3 // (2 * len(rows)) if rows else lower
+        upper = lower
+    return rows + list(found.filter(search_document__lte=upper)[: limit - len(rows)])
 
 
 def write(clipping: Clipping) -> None:

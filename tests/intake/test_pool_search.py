@@ -50,8 +50,11 @@ def reprinted(lead_title, lead_text, *reprints):
 
 
 def found(text):
-    found = pool_search.matching(Clipping.objects.all(), parse(text))
-    return {row["pk"] for row in found}
+    return {pk for pk, _ in pool_search.matching(Clipping.objects.all(), parse(text))}
+
+
+def newest(text, limit):
+    return [pk for pk, _ in pool_search.matching(Clipping.objects.all(), parse(text), limit=limit)]
 
 
 def test_chinese_words_and_any_two_characters_are_found():
@@ -122,5 +125,18 @@ def test_rebuild_makes_every_document_again_after_an_update_the_receivers_miss()
 
 def test_the_newest_matches_are_kept_when_there_are_too_many():
     clippings = [clip(f"生物医药第{i}条", "创新药。") for i in range(5)]
-    newest = pool_search.matching(Clipping.objects.all(), parse("生物医药"), limit=3)
-    assert [row["pk"] for row in newest] == [c.pk for c in reversed(clippings)][:3]
+    assert newest("生物医药", 3) == [c.pk for c in reversed(clippings)][:3]
+
+
+def test_a_search_looks_past_the_newest_documents_until_it_has_enough(monkeypatch):
+    # The first window holds the two newest documents: one match, fewer than the limit, so the
+    # search goes on through every document and finds the old ones too, newest first.
+    monkeypatch.setattr(pool_search, "FIRST_WINDOW", 2)
+    old = [clip(f"超硬材料第{i}条", "金刚石。") for i in range(3)]
+    clip("发制品出口", "假发。")
+    recent = clip("超硬材料新品", "立方氮化硼。")
+    assert newest("超硬材料", 3) == [recent.pk, old[2].pk, old[1].pk]
+    # None among the newest: the rest is looked in at once.
+    assert newest("金刚石", 2) == [old[2].pk, old[1].pk]
+    # With enough matches among the newest, the older documents are not needed.
+    assert newest("超硬材料", 1) == [recent.pk]
