@@ -20,9 +20,10 @@ from apps.search.segmenter import index_grams, index_terms
 # The clipping's fields its document is made of: a save that writes none leaves it as it is.
 DOCUMENT_FIELDS = frozenset({"title", "text", "source_name", "author"})
 BATCH = 500
-# A search keeps the newest matches, as the reader search ranks the newest candidates: a word
-# found in most of 100,000 clippings must not cost reading them all.
-MATCH_LIMIT = 500
+# A search keeps the newest matches, as many as the reader search ranks (apps.search.engine's
+# CANDIDATES): six pages of the desk, and a word found in most of 100,000 clippings must not
+# cost reading them all.
+MATCH_LIMIT = 300
 # A search looks in the newest FIRST_WINDOW documents, then in older ranges sized by the matches
 # found so far, at most WINDOWS ranges before the rest, until it has MATCH_LIMIT matches.
 FIRST_WINDOW = 8_192
@@ -81,9 +82,12 @@ def matching(
         rows += part[: limit - len(rows)]
         if len(rows) >= limit or lower <= 0:
             return rows
-        # The next range is as long as the matches so far say holds the rest, and half again.
+        # The next range is as long as the matches so far say holds the rest, and half again,
+        # but at most twice what was read (the newest clippings may match less than the older
+        # ones); none found reads the rest at once: the word is rare, its matches few.
         read = newest - lower
-        window = (limit - len(rows)) * read * 3 // (2 * len(rows)) if rows else lower
+        wanted = (limit - len(rows)) * read * 3 // (2 * len(rows)) if rows else lower
+        window = min(wanted, 2 * read) if rows else lower
         upper = lower
     return rows + list(found.filter(search_document__lte=upper)[: limit - len(rows)])
 
