@@ -934,7 +934,7 @@ def _page_sizes(sites: list[Site]) -> tuple[float, float]:
 
 # The steps of reading and storing a page, by the functions that do them (module, name).
 STEPS = [
-    ("fetch (HTTP)", "apps/intake/client.py", "fetch"),
+    ("fetch (HTTP)", "apps/core/outbound.py", "fetch"),
     ("decode", "apps/intake/decoding.py", "decode"),
     ("extract (trafilatura, htmldate)", "apps/intake/extracting.py", "extract"),
     ("summary (extractive)", "apps/intake/summarizing.py", "extractive_summary"),

@@ -28,9 +28,9 @@ from django.utils.html import escape
 
 from apps.accounts.access import acts_as_staff
 from apps.articles.models import Article, Section
+from apps.core import outbound
 from apps.core.images import reencode_image, store_editor_image
 from apps.core.richtext import sanitize_html
-from apps.intake import client
 from apps.intake.models import Clipping, Story
 from apps.issues.models import Issue
 from apps.workflow.roles import visible_to_staff
@@ -219,9 +219,9 @@ def _stored_copy(page_url, address, urls, stored, deadline) -> str | None:
     left = deadline - time.monotonic()
     if fetchable and tried < MAX_IMAGES and left > 0:
         try:
-            fetched = client.fetch(url, timeout=left)
+            fetched = outbound.fetch(url, timeout=left)
             image = reencode_image(ContentFile(fetched.body, name="image"))
-        except (client.FetchError, ValidationError):
+        except (outbound.FetchError, ValidationError):
             return None
         name, urls[url] = store_editor_image(image)
         stored.append(name)

@@ -2,7 +2,10 @@
 
 A clipping's main text is normalized (what reprinting changes is stripped: outlet lines,
 punctuation, full-width forms, spacing), cut into character shingles, and summarised by a
-MinHash signature (datasketch) with the number of shingles, stored in `Clipping.fingerprint`.
+MinHash signature with the number of shingles, stored in `Clipping.fingerprint`. The signature
+is datasketch 2's MinHash (scheme "affine32", SHA-1 of each shingle), computed here with numpy
+alone: the datasketch package imports SciPy (about 40 MiB) for its LSH classes, which are not
+used; tests/intake/test_dedupe_minhash.py checks the two agree.
 Two signatures agree at a position with probability equal to the Jaccard similarity of the two
 shingle sets; with the sets' sizes that also estimates the containment, the share of the
 shorter text found in the longer.
@@ -33,7 +36,6 @@ from functools import cache
 from typing import TypeVar
 
 import numpy as np
-from datasketch import MinHash
 from django.db import transaction
 from django.db.models import Count
 
@@ -119,12 +121,31 @@ def fingerprint(text: str) -> bytes:
     if len(normal) < MIN_CHARS:
         return b""
     shingles = {normal[i : i + SHINGLE] for i in range(len(normal) - SHINGLE + 1)}
-    minhash = MinHash(
-        num_perm=NUM_PERM, seed=SEED, permutations=_permutations(NUM_PERM, SEED), scheme=SCHEME
-    )
-    # datasketch hashes with sha1_hash32 by default: the same in every process, unlike hash().
-    minhash.update_batch(shingle.encode() for shingle in shingles)
-    return HEADER + struct.pack("<I", len(shingles)) + minhash.hashvalues.astype("<u4").tobytes()
+    values = minhash(shingle.encode() for shingle in shingles)
+    return HEADER + struct.pack("<I", len(shingles)) + values.astype("<u4").tobytes()
+
+
+# The MurmurHash3 finalizer's constants (32 bits), as datasketch mixes each shingle's hash.
+FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+
+
+def minhash(values: Iterable[bytes]) -> np.ndarray:
+    """Return the NUM_PERM MinHash values (uint32) of a non-empty set of byte strings: what
+    datasketch's MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).update_batch(values)
+    holds. Each value's hash is the first 4 bytes of its SHA-1 (little-endian; the same in
+    every process, unlike hash()), mixed by the MurmurHash3 finalizer, then put through each
+    permutation a*h + b (mod 2^32, by uint32 wraparound); the least of each is kept."""
+    # SHA-1 as datasketch's sha1_hash32 uses it: a fingerprint, not a security measure.
+    digests = (hashlib.sha1(value).digest()[:4] for value in values)  # noqa: S324
+    hashes = np.fromiter((int.from_bytes(d, "little") for d in digests), dtype=np.uint32)
+    shift1, multiply1, shift2, multiply2, shift3 = FMIX
+    hashes ^= hashes >> shift1
+    hashes *= multiply1
+    hashes ^= hashes >> shift2
+    hashes *= multiply2
+    hashes ^= hashes >> shift3
+    a, b = _permutations(NUM_PERM, SEED)
+    return (hashes[:, None] * a + b).min(axis=0)
 
 
 def similarity(a: bytes, b: bytes) -> float:
@@ -223,7 +244,9 @@ def best_match(fp: bytes, candidates: Iterable[T], *, key: Callable[[T], bytes])
 def write_bands(clipping: Clipping) -> None:
     """Replace the clipping's band rows with those of its current fingerprint."""
     keys = dict.fromkeys(band_keys(clipping.fingerprint))
-    with transaction.atomic():
+    # No savepoint of its own (two queries): inside the caller's transaction (ingest's store)
+    # a failure here fails the whole store, which is what a half-written clipping needs.
+    with transaction.atomic(savepoint=False):
         FingerprintBand.objects.filter(clipping=clipping).delete()
         FingerprintBand.objects.bulk_create(
             FingerprintBand(clipping=clipping, key=key) for key in keys
@@ -231,10 +254,14 @@ def write_bands(clipping: Clipping) -> None:
 
 
 @cache
-def _permutations(num_perm: int, seed: int) -> np.ndarray:
-    # Drawing the permutations (numpy's RandomState from the seed) costs more than hashing a
-    # text: draw them once per process. The same seed gives the same permutations everywhere.
-    return MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The affine permutations (a odd, b), drawn as datasketch draws them for SCHEME: numpy's
+    RandomState from the seed, so the same seed gives the same permutations everywhere. Drawn
+    once per process: that costs more than hashing a text."""
+    generator = np.random.RandomState(seed)  # datasketch draws with the legacy generator
+    a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
 
 
 def _read(fp: bytes | memoryview | None) -> tuple[int, np.ndarray] | None:

@@ -1,7 +1,7 @@
 """Drafts of a clipping's 摘要 and industries by the optional language model on the institute's
 own server.
 
-The model is reached through the one client (apps.intake.client) over the OpenAI-compatible
+The model is reached through the one client (apps.core.outbound) over the OpenAI-compatible
 chat-completions API, as vLLM, Ollama and Xinference serve Qwen or GLM. It is used only when
 LLM_BASE_URL, LLM_MODEL and LLM_API_KEY are set, and only on the institute's own network: a
 public address is refused unless LLM_ALLOW_PUBLIC is set, because the material is internal.
@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 
-from apps.intake.client import (
+from apps.core.outbound import (
     AddressPolicy,
     FetchError,
     is_allowed_address,

@@ -5,9 +5,16 @@ into a story of its own. `refresh` recomputes a story from its clippings (the le
 earliest, is the original; size; the first time seen; whether any mentions a watch word); the
 clippings' saves, deletes and watch-word changes call it (signal handlers below), so the
 story follows the database whichever path wrote the clipping.
+
+A writer that changes one clipping several times in a row (ingest's Store.save: the clipping,
+its watch words, its story) wraps the changes in `refreshed_once()`: the refreshes they ask
+for are made once each at the end of the block, not after every step.
 """
 
-from django.db.models import F, Min
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.db.models import Exists, F, OuterRef
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
@@ -15,6 +22,28 @@ from apps.intake.models import Clipping, Story
 
 # A reprint that joins a story the editors already sorted takes the story's decision.
 INHERITED_STATES = {Clipping.State.IGNORED, Clipping.State.STARRED}
+
+# The stories to refresh at the end of the innermost `refreshed_once()` block of this thread
+# (a context variable: each thread, and each request, has its own); None outside one.
+_deferred: ContextVar[set[int] | None] = ContextVar("intake_story_refreshes", default=None)
+
+
+@contextmanager
+def refreshed_once():
+    """Within the block, `refresh` only notes the story; each story noted is refreshed once
+    when the block ends without an error (an error rolls the writes back anyway). Use it
+    inside the transaction that writes the clippings, so the stories change with them."""
+    if _deferred.get() is not None:  # an outer block refreshes at its end
+        yield
+        return
+    token = _deferred.set(set())
+    try:
+        yield
+        pending = _deferred.get()
+    finally:
+        _deferred.reset(token)
+    for story_id in sorted(pending):
+        refresh(story_id)
 
 
 def place(clipping: Clipping) -> Story:
@@ -58,23 +87,30 @@ def _merge_into(story_id: int, others: set[int]) -> None:
 
 
 def refresh(story_id: int) -> None:
-    """Recompute the story's derived fields from its clippings; remove it when empty."""
-    clippings = Clipping.objects.filter(story=story_id)
-    lead = (
-        clippings.order_by(F("published_at").asc(nulls_last=True), "fetched_at", "pk")
-        .values("pk")
-        .first()
+    """Recompute the story's derived fields from its clippings; remove it when empty.
+
+    Two queries: a story's clippings are few (one piece of news and its reprints), so they
+    are read in one and the figures made here."""
+    pending = _deferred.get()
+    if pending is not None:
+        pending.add(story_id)
+        return
+    watch_links = Clipping.watch_words.through.objects.filter(clipping=OuterRef("pk"))
+    rows = list(
+        Clipping.objects.filter(story=story_id)
+        .order_by(F("published_at").asc(nulls_last=True), "fetched_at", "pk")
+        .values_list("pk", "fetched_at", Exists(watch_links))
     )
-    if lead is None:
+    if not rows:
         Story.objects.filter(pk=story_id).delete()
         return
-    first_seen = clippings.aggregate(first=Min("fetched_at"))["first"]
+    first_seen = min(fetched_at for _, fetched_at, _ in rows)
     Story.objects.filter(pk=story_id).update(
-        lead=lead["pk"],
-        size=clippings.count(),
+        lead=rows[0][0],
+        size=len(rows),
         first_seen_at=first_seen,
         day=timezone.localdate(first_seen),
-        watched=clippings.filter(watch_words__isnull=False).exists(),
+        watched=any(watched for _, _, watched in rows),
     )
 
 

@@ -9,17 +9,21 @@ the model in use, and kept only when it beats the keywords and is not worse than
 Until one is kept, the keyword suggester tags. Every tag made here is a suggestion, marked
 自动生成 until an editor saves it.
 
-scikit-learn is imported only when a model is trained or loaded: a web process that never
-tags does not pay for it.
+scikit-learn is imported only when a model is trained: a model is stored as its vocabularies,
+weights and coefficients (`LinearTagger`), which numpy applies alone, so a process that tags
+(the worker) does not load scikit-learn and SciPy (about 70 MiB). Models stored before, as a
+pickled scikit-learn pipeline (`Tagger`), are still read and used, with scikit-learn.
 """
 
 import logging
+import math
 import pickle
 import re
 import threading
 import time
 import warnings
 import zlib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -146,7 +150,8 @@ def document(title: str, text: str) -> str:
 
 
 class Tagger:
-    """A trained model as stored: the pipeline and the industries (slugs) of its columns."""
+    """A model stored before LinearTagger: the scikit-learn pipeline and the industries (slugs)
+    of its columns, pickled. Still read (`load`) and used, with scikit-learn."""
 
     def __init__(self, pipeline, slugs: list[str]):
         self.pipeline = pipeline
@@ -160,9 +165,150 @@ class Tagger:
         return zlib.compress(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL), 6)
 
     @staticmethod
-    def loads(blob: bytes) -> "Tagger":
-        # The blob was written by train() into our own database: as trusted as the code.
-        return pickle.loads(zlib.decompress(bytes(blob)))  # noqa: S301
+    def loads(blob: bytes) -> "Tagger | LinearTagger":
+        return load(blob)
+
+
+# Whitespace runs, as scikit-learn's char_wb analyzer folds them.
+_WHITE_SPACES = re.compile(r"\s\s+")
+
+
+def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
+    """Character n-grams inside words, each word padded with a space: scikit-learn's
+    `analyzer="char_wb"` (its text.py, _char_wb_ngrams), for the model to read as trained."""
+    found = []
+    for word in _WHITE_SPACES.sub(" ", text).split():
+        word = f" {word} "
+        length = len(word)
+        for n in range(low, high + 1):
+            offset = 0
+            found.append(word[offset : offset + n])
+            while offset + n < length:
+                offset += 1
+                found.append(word[offset : offset + n])
+            if offset == 0:  # a short word (shorter than n) counts once
+                break
+    return found
+
+
+class LinearTagger:
+    """A trained model as applied: each of its two vocabularies (rjieba words; character
+    n-grams) with its idf weights, then one logistic regression per industry. What the
+    scikit-learn pipeline of `_pipeline()` computes (sublinear tf times idf, each part scaled
+    to unit length, the parts side by side, the logistic of the linear score), with numpy
+    only. Stored as plain lists and arrays: reading one needs neither scikit-learn nor SciPy.
+    """
+
+    MAGIC = b"intake-tagger-linear-1\n"
+
+    def __init__(
+        self,
+        slugs,
+        words_vocabulary,
+        words_idf,
+        chars_vocabulary,
+        chars_idf,
+        chars_range,
+        coef,
+        intercept,
+    ):
+        import numpy as np
+
+        self.slugs = list(slugs)
+        self.words_vocabulary = {term: i for i, term in enumerate(words_vocabulary)}
+        self.chars_vocabulary = {term: i for i, term in enumerate(chars_vocabulary)}
+        self.words_idf = np.asarray(words_idf, dtype=np.float64)
+        self.chars_idf = np.asarray(chars_idf, dtype=np.float64)
+        self.chars_range = tuple(chars_range)
+        # One row per feature (the words' first), one column per industry.
+        self.coef = np.asarray(coef, dtype=np.float64)
+        self.intercept = np.asarray(intercept, dtype=np.float64)
+
+    @classmethod
+    def from_pipeline(cls, pipeline, slugs: list[str]) -> "LinearTagger":
+        """The fitted pipeline of `_pipeline()`, as numpy applies it."""
+        import numpy as np
+
+        parts = dict(pipeline.named_steps["features"].transformer_list)
+        by_word, by_char = parts["words"], parts["chars"]
+        width = len(by_word.vocabulary_) + len(by_char.vocabulary_)
+        coef = np.zeros((width, len(slugs)))
+        intercept = np.zeros(len(slugs))
+        for column, estimator in enumerate(pipeline.named_steps["classify"].estimators_):
+            if hasattr(estimator, "coef_"):
+                coef[:, column] = estimator.coef_[0]
+                intercept[column] = estimator.intercept_[0]
+            else:  # an industry never (or always) seen in training: scored 0 (or 1) always
+                intercept[column] = math.inf if float(estimator.y_[0]) else -math.inf
+        return cls(
+            slugs,
+            _terms(by_word.vocabulary_),
+            by_word.idf_,
+            _terms(by_char.vocabulary_),
+            by_char.idf_,
+            by_char.ngram_range,
+            coef,
+            intercept,
+        )
+
+    def probabilities(self, documents: list[str]) -> list[dict[str, float]]:
+        import numpy as np
+
+        rows = []
+        for text in documents:
+            score = self.intercept.copy()
+            offset = len(self.words_vocabulary)
+            for vocabulary, idf, terms, start in (
+                (self.words_vocabulary, self.words_idf, words(text), 0),
+                (
+                    self.chars_vocabulary,
+                    self.chars_idf,
+                    char_wb_ngrams(text.lower(), *self.chars_range),
+                    offset,
+                ),
+            ):
+                counts = Counter(
+                    index for term in terms if (index := vocabulary.get(term)) is not None
+                )
+                if not counts:
+                    continue
+                columns = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+                values = np.log(np.fromiter(counts.values(), dtype=np.float64)) + 1.0
+                values *= idf[columns]
+                values /= np.sqrt(values @ values)
+                score += values @ self.coef[columns + start]
+            with np.errstate(over="ignore"):
+                probability = 1.0 / (1.0 + np.exp(-score))
+            rows.append(dict(zip(self.slugs, map(float, probability), strict=True)))
+        return rows
+
+    def dumps(self) -> bytes:
+        state = {
+            "slugs": self.slugs,
+            "words_vocabulary": _terms(self.words_vocabulary),
+            "words_idf": self.words_idf,
+            "chars_vocabulary": _terms(self.chars_vocabulary),
+            "chars_idf": self.chars_idf,
+            "chars_range": self.chars_range,
+            "coef": self.coef,
+            "intercept": self.intercept,
+        }
+        return self.MAGIC + zlib.compress(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), 6)
+
+
+def _terms(vocabulary: dict[str, int]) -> list[str]:
+    """A vocabulary's terms in the order of their columns."""
+    return sorted(vocabulary, key=vocabulary.__getitem__)
+
+
+def load(blob: bytes) -> "Tagger | LinearTagger":
+    """Read a stored model: a LinearTagger, or a pickled Tagger stored before it."""
+    # The blob was written by train() into our own database: as trusted as the code.
+    blob = bytes(blob)
+    if blob.startswith(LinearTagger.MAGIC):
+        state = pickle.loads(zlib.decompress(blob[len(LinearTagger.MAGIC) :]))  # noqa: S301
+        return LinearTagger(**state)
+    return pickle.loads(zlib.decompress(blob))  # noqa: S301
 
 
 def _pipeline():
@@ -218,8 +364,9 @@ def _pipeline():
     )
 
 
-def fit(examples: list[Example], slugs: list[str]) -> Tagger:
-    """Train a tagger on `examples` for the industries `slugs`."""
+def fit(examples: list[Example], slugs: list[str]) -> LinearTagger:
+    """Train a tagger on `examples` for the industries `slugs`: the tagger stored and used,
+    tested as it will be applied."""
     from sklearn.preprocessing import MultiLabelBinarizer
 
     labels = MultiLabelBinarizer(classes=slugs).fit_transform([e.labels for e in examples])
@@ -228,7 +375,7 @@ def fit(examples: list[Example], slugs: list[str]) -> Tagger:
         # An industry no training article serves is learned as "never": that is the warning.
         warnings.simplefilter("ignore", UserWarning)
         pipeline.fit([document(e.title, e.text) for e in examples], labels)
-    return Tagger(pipeline, list(slugs))
+    return LinearTagger.from_pipeline(pipeline, list(slugs))
 
 
 def _ranked(probabilities: dict[str, float], known: set[str]) -> tuple[dict[str, float], list[str]]:
@@ -248,7 +395,7 @@ def _ranked(probabilities: dict[str, float], known: set[str]) -> tuple[dict[str,
 @dataclass(frozen=True)
 class _Loaded:
     version: str | None  # of the newest model, None when there is none
-    tagger: Tagger | None  # None when there is none or it could not be read
+    tagger: "Tagger | LinearTagger | None"  # None when there is none or it could not be read
     industries: tuple  # Industry rows, for the keyword suggester and to drop unknown slugs
     checked: float  # time.monotonic() of the last look
 
@@ -282,14 +429,14 @@ def _current() -> _Loaded:
         return _loaded
 
 
-def _load(version: str | None) -> Tagger | None:
+def _load(version: str | None) -> "Tagger | LinearTagger | None":
     if version is None:
         return None
     blob = TaggerModel.objects.filter(version=version).values_list("blob", flat=True).first()
     if blob is None:
         return None
     try:
-        return Tagger.loads(blob)
+        return load(blob)
     except Exception:  # e.g. written by another scikit-learn: tag by keywords until retrained
         logger.exception("tagger model %s could not be loaded", version)
         return None
@@ -414,7 +561,9 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
 
 
-def _chosen_by(tagger: Tagger, test: list[Example], known: set[str]) -> list[set[str]]:
+def _chosen_by(
+    tagger: "Tagger | LinearTagger", test: list[Example], known: set[str]
+) -> list[set[str]]:
     rows = tagger.probabilities([document(e.title, e.text) for e in test])
     return [set(_ranked(row, known)[1]) for row in rows]
 

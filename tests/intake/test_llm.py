@@ -13,8 +13,9 @@ import time
 import pytest
 
 from apps.articles.models import Industry
-from apps.intake import client, llm
-from apps.intake.client import FetchError, fetch
+from apps.core import outbound
+from apps.core.outbound import FetchError, fetch
+from apps.intake import llm
 from apps.intake.llm import Draft, address_allowed, draft, enabled
 from tests.intake.chat_server import ChatServer
 
@@ -262,7 +263,7 @@ def test_a_public_address_is_refused_before_any_connection(
         raise AssertionError("a socket was opened towards a refused address")
 
     monkeypatch.setattr(socket, "getaddrinfo", resolve)
-    monkeypatch.setattr(client.socket, "socket", no_socket)
+    monkeypatch.setattr(outbound.socket, "socket", no_socket)
     with caplog.at_level(logging.WARNING, logger="apps.intake.llm"):
         assert draft(TITLE, TEXT, twelve) is None
     assert "内部材料不得发往公网" in caplog.text and "LLM_ALLOW_PUBLIC=1" in caplog.text

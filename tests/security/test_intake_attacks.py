@@ -691,7 +691,7 @@ def test_production_settings_allow_no_internal_network_and_no_demo_sites():
     code = (
         "import django; django.setup(); from django.conf import settings;"
         "from django.urls import resolve, Resolver404;"
-        "from apps.intake.client import is_allowed_address as ok;"
+        "from apps.core.outbound import is_allowed_address as ok;"
         "print(repr(settings.INTAKE_ALLOWED_NETWORKS), settings.OTP_REQUIRED,"
         " ok('127.0.0.1'), ok('10.1.2.3'), ok('169.254.169.254'), ok('::1'), ok('8.8.8.8'));"
         "\ntry:\n    resolve('/demo-sources/kjrb/rss.xml'); print('demo')\n"

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from apps.intake.client import FetchError, fetch, is_allowed_address
+from apps.core.outbound import FetchError, fetch, is_allowed_address
 from tests.intake.sites import Site
 
 PAGE = "<html><head><title>许昌新材料产业园开工</title></head><body><p>正文</p></body></html>"

@@ -1,5 +1,5 @@
-"""The one client through which intake reaches other hosts (news sites, feeds, images, the
-language model on the institute's own server).
+"""The one client through which the product reaches other hosts: intake's news sites, feeds,
+images and language model (apps.intake), the work groups' robots (apps.push).
 
 Every request it makes is bounded and checked where it cannot be skipped:
 - only http and https;
@@ -39,18 +39,22 @@ from django.conf import settings
 
 REDIRECTS = {301, 302, 303, 307, 308}
 CHUNK = 64 * 1024
+# Bytes of an error answer kept for the caller (a vendor's JSON with its error code).
+ERROR_BODY = 4096
 PRINTABLE_ASCII = "".join(chr(code) for code in range(33, 127))
 
 
 class FetchError(Exception):
     """A request refused or failed; `str(error)` is the reason in Chinese.
 
-    `status` is the HTTP status when the other host answered with an error, else None.
+    `status` is the HTTP status when the other host answered with an error, else None;
+    `body` the start of that answer (a vendor's JSON error code), never part of the message.
     """
 
-    def __init__(self, message: str, *, status: int | None = None):
+    def __init__(self, message: str, *, status: int | None = None, body: bytes = b""):
         super().__init__(message)
         self.status = status
+        self.body = body
 
 
 @dataclass
@@ -173,7 +177,8 @@ def post_json(
     if status in REDIRECTS:
         raise FetchError(f"服务返回重定向 {status}，POST 请求不跟随重定向。", status=status)
     if not 200 <= status < 300:
-        raise FetchError(f"服务返回错误 {status}（{_reason(status)}）。", status=status)
+        reason = f"服务返回错误 {status}（{_reason(status)}）。"
+        raise FetchError(reason, status=status, body=content[:ERROR_BODY])
     return Fetched(url=url, status=status, headers=answer, body=content)
 
 
