@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "apps.feedback",
     "apps.readership",
     "apps.uploads",
+    "apps.push",
     "apps.notifications",
     "apps.workflow",
     "apps.demo",
@@ -307,7 +308,7 @@ SITE_URL = env.str(
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "intake"],
+        "QUEUES": ["default", "intake", "push"],
     }
 }
 
@@ -478,7 +479,7 @@ LOGGING = {
     },
 }
 
-# --- Intake (素材库): the one client that reaches other sites (apps/intake/client.py) ---------
+# --- Intake (素材库) and the one client that reaches other sites (apps/core/outbound.py) ------
 # Networks intake may reach besides the public internet (CIDRs, comma-separated): an intranet
 # source, or 127.0.0.1/32 in the tests. Everything private is refused otherwise. A local run
 # (DEBUG) reaches its own server by default: the demo's sites are served there (apps/demo).
@@ -524,3 +525,13 @@ WORKER_PERIODIC_TASKS = [
     "apps.notifications.schedule.periodic_jobs",
     "apps.intake.jobs.intake_round",
 ]
+
+# --- Work groups (apps/push): WeCom, DingTalk and Feishu robots ------------------------------
+
+# In development the cards are printed in the worker's console instead of posted (as the
+# e-mails are), so the demo's channels need no real keys.
+PUSH_CONSOLE = env.bool("PUSH_CONSOLE", default=DEBUG)
+# Hosts a webhook may point to besides the vendors' own (host:port, comma-separated), over http
+# or https: a relay on a government network, or the tests' loopback server. The vendors' hosts
+# take https only; any other address is refused when a channel is saved (apps/push/vendors.py).
+PUSH_EXTRA_HOSTS = env.str("PUSH_EXTRA_HOSTS", default="")

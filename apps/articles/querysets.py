@@ -18,8 +18,13 @@ class ArticleQuerySet(models.QuerySet):
         """
         if not may_read(user):
             return self.none()
+        return self.visible_to_audience(leadership=sees_leadership_content(user))
+
+    def visible_to_audience(self, *, leadership: bool):
+        """Return the articles every reader of an audience may read: leaders (`leadership`),
+        or everyone (a work group's card, whose members this system does not govern)."""
         visible = self.filter(Issue.live_q("issue__"), status=self.model.Status.PUBLISHED)
-        if not sees_leadership_content(user):
+        if not leadership:
             visible = visible.filter(visibility=self.model.Visibility.ALL)
         return visible
 

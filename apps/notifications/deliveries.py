@@ -29,9 +29,9 @@ from django.utils import timezone
 from django_tasks import task
 
 from apps.accounts.access import may_read
+from apps.core.handover import hand_over
 from apps.issues.models import Issue
 from apps.notifications import heartbeat, retries
-from apps.notifications.handover import hand_over
 from apps.notifications.issue_mail import IssueMail
 from apps.notifications.models import Delivery
 from apps.notifications.reconnect import survives_outages

@@ -1,10 +1,12 @@
-"""Issues that became visible: recorded once, numbered, and their e-mail queued, together."""
+"""Issues that became visible: recorded once, numbered, and their e-mail and work-group cards
+queued, together."""
 
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from apps.issues.models import Issue
 from apps.notifications.deliveries import queue_issue_mail
+from apps.push.deliveries import queue_issue_push
 
 # Two issues going live at the same moment can reach for the same total number: the loser
 # tries again with the next one.
@@ -13,7 +15,7 @@ NUMBERING_ATTEMPTS = 3
 
 def mark_live() -> list[int]:
     """Record the time each issue became visible to readers, give it the next total number
-    unless it has one, and queue its e-mail, once.
+    unless it has one, and queue its e-mail and its cards for the work groups, once.
 
     Runs after an issue is published now, and every minute for scheduled issues whose time
     came (schedule.py), so total numbers follow the order in which issues go live. Idempotent
@@ -48,4 +50,5 @@ def _claim(pk) -> bool:
             issue.total_number = (highest or 0) + 1
             issue.save(update_fields=["total_number"])
         queue_issue_mail(issue)
+        queue_issue_push(issue)
     return True

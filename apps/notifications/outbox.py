@@ -2,7 +2,7 @@
 
 `EMAIL_BACKEND` is `QueuedEmailBackend`: Django's password reset, the invitations and the
 office's notices call `send_mail` as usual, and the message is handed to the `send_message`
-task instead of to the mail server (handover.py: in the caller's transaction). The worker
+task instead of to the mail server (apps/core/handover.py: in the caller's transaction). The worker
 sends it with `EMAIL_TRANSPORT` (SMTP in production, the console in development) and tries
 again on a passing failure.
 """
@@ -16,8 +16,8 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 from django_tasks import task
 
+from apps.core.handover import hand_over
 from apps.notifications import retries
-from apps.notifications.handover import hand_over
 
 logger = logging.getLogger(__name__)
 

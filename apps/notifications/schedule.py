@@ -9,6 +9,7 @@ from django_tasks_db.models import DBTaskResult
 
 from apps.notifications import deliveries, heartbeat, office
 from apps.notifications.live import mark_live
+from apps.push import deliveries as push_deliveries
 from apps.search.indexing import index_marked
 
 logger = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ ABANDONED_AFTER = timedelta(hours=1)
 
 
 def run_periodic_jobs() -> dict:
-    """Scheduled issues that went live get their mail; due retries resume; subscriptions
+    """Scheduled issues that went live get their mail and cards; due retries resume; subscriptions
     about to end are reminded; tasks a killed worker left run again; old task rows go;
     articles the database marked as changed are searched by their new words (the safety net
     for changes no receiver saw: `QuerySet.update()`, raw SQL). Each part is safe to run
@@ -31,6 +32,7 @@ def run_periodic_jobs() -> dict:
     now = timezone.now()
     claimed = mark_live()
     deliveries.resume()
+    push_deliveries.resume()
     reminded = office.send_expiry_reminders()
     running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
     dead = set(heartbeat.dead_workers().values_list("worker_id", flat=True))

@@ -21,6 +21,7 @@ from apps.articles.models import Article
 from apps.issues.models import Issue
 from apps.notifications import deliveries, office
 from apps.notifications.live import mark_live
+from apps.push import deliveries as push_deliveries
 from apps.workflow.models import TransitionLog
 from apps.workflow.roles import is_author, is_reviewer
 
@@ -683,7 +684,9 @@ def _publish(issue, *, by, when, now):
 
 
 def _stop_mail(issue, *, by, now):
+    # The e-mail and the work groups' cards not sent yet: a withdrawn issue announces nothing.
     deliveries.cancel_pending(issue)
+    push_deliveries.cancel_pending(issue)
     return set()
 
 

@@ -13,6 +13,7 @@ from apps.core.forms import ReencodedImageField
 from apps.core.ids import parse_id
 from apps.issues.models import Issue
 from apps.notifications import deliveries
+from apps.push import deliveries as push_deliveries
 from apps.subscribers.models import Subscriber
 from apps.workflow import arrange, steps
 from apps.workflow.admin.base import WorkflowAdmin, report_each, rich_text_display
@@ -196,6 +197,10 @@ class IssueAdmin(WorkflowAdmin):
                 "shows_addresses": request.user.has_perm("subscribers.view_subscriber"),
                 "may_retry": is_reviewer(request.user, Issue),
                 "retry_url": self.admin_url("mail_retry", issue),
+                # The work groups' cards, one per channel, beside the e-mail's figures.
+                "push": (pushed := push_deliveries.records(issue)),
+                "push_failed": any(d.status == d.Status.FAILED for d in pushed),
+                "push_retry_url": self.admin_url("push_retry", issue),
             }
         if issue is not None:
             context["arrangement"] = self.arrangement(request, issue)
@@ -313,6 +318,11 @@ class IssueAdmin(WorkflowAdmin):
                 wrap(self.post_only(self.mail_retry_view)),
                 name="issues_issue_mail_retry",
             ),
+            path(
+                "<path:object_id>/push/retry/",
+                wrap(self.post_only(self.push_retry_view)),
+                name="issues_issue_push_retry",
+            ),
             *super().get_urls(),
         ]
 
@@ -326,6 +336,19 @@ class IssueAdmin(WorkflowAdmin):
             self.message_user(request, f"已重新发送 {count} 封失败的邮件。", messages.SUCCESS)
         else:
             self.message_user(request, "没有发送失败的邮件。", messages.INFO)
+        return HttpResponseRedirect(self.admin_url("change", issue))
+
+    def push_retry_view(self, request, object_id):
+        """重新推送: the channels whose card failed get it again."""
+        issue = self.get_object(request, object_id)
+        if issue is None or not is_reviewer(request.user, Issue):
+            raise PermissionDenied
+        with transaction.atomic():
+            count = push_deliveries.retry_failed(issue)
+        if count:
+            self.message_user(request, f"已重新推送到 {count} 个推送失败的渠道。", messages.SUCCESS)
+        else:
+            self.message_user(request, "没有推送失败的渠道。", messages.INFO)
         return HttpResponseRedirect(self.admin_url("change", issue))
 
 

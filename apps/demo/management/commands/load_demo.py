@@ -25,6 +25,27 @@ DEMO_PASSWORD = "xuchang-demo"  # noqa: S105 - refused unless DEBUG is on
 # the server, and the worker's first round must not find the server still starting (a failed
 # first fetch would wait the source's whole interval). Its next round, a minute on, reads them.
 FIRST_FETCH_DELAY = timedelta(seconds=20)
+# The demo's work-group robots: (name, kind, audience, webhook address with a made-up key).
+DEMO_CHANNELS = [
+    (
+        "市领导工作群（演示）",
+        "dingtalk",
+        "leadership",
+        "https://oapi.dingtalk.com/robot/send?access_token=demo0000leadership",
+    ),
+    (
+        "重点企业交流群（演示）",
+        "wecom",
+        "enterprise",
+        "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=demo-0000-enterprise",
+    ),
+    (
+        "科技信息订户群（演示）",
+        "feishu",
+        "all",
+        "https://open.feishu.cn/open-apis/bot/v2/hook/demo-0000-all",
+    ),
+]
 
 # username -> (family name, given name, role group or None, is_superuser)
 STAFF = {
@@ -76,6 +97,7 @@ class Command(BaseCommand):
             kept = self.load_accounts(reset_passwords=reset_demo_passwords)
             next_issue = self.load_review_issue()
             sources, words = self.load_intake()
+            channels = self.load_push_channels()
         self.stdout.write(
             self.style.SUCCESS(f"已载入样刊 {issue}，共 {issue.articles.count()} 篇文章。")
         )
@@ -87,6 +109,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"素材库：{sources} 个演示信息源（本机开发服务器提供的示例网站，"
             f"约一分钟后由后台任务进程抓取）、{words} 个监测词。"
+        )
+        self.stdout.write(
+            f"推送渠道：{channels} 个演示工作群机器人（企业微信、钉钉、飞书；开发环境中卡片打印在"
+            "后台任务进程的控制台，不会真的发出）。"
         )
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username in [*STAFF, *SUBSCRIBERS]:
@@ -201,6 +227,16 @@ class Command(BaseCommand):
                 word=word, defaults={"industry": industries.get(industry)}
             )
         return len(bundled.SOURCES), len(bundled.WATCH_WORDS)
+
+    def load_push_channels(self):
+        """One demo robot of each kind, with keys that reach no group (in development the
+        cards are printed, settings.PUSH_CONSOLE); return how many there are."""
+        channel_model = registry.get_model("push", "Channel")
+        for name, kind, audience, url in DEMO_CHANNELS:
+            channel_model.objects.get_or_create(
+                name=name, defaults={"kind": kind, "audience": audience, "webhook_url": url}
+            )
+        return len(DEMO_CHANNELS)
 
     def load_accounts(self, *, reset_passwords):
         """Create the demo accounts that do not exist yet; return the names of those that did.
