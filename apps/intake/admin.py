@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import PAGE_VAR
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import models
@@ -118,6 +119,46 @@ class IndustryFilter(admin.SimpleListFilter):
         return queryset.filter(industries=pk) if pk else queryset
 
 
+class SourceFilter(admin.SimpleListFilter):
+    """By source, as a drop-down list with a button: the desk reads from a few hundred sources,
+    and a link per source (each with its own query string) made the list ten times slower."""
+
+    title = "来源"
+    parameter_name = "source__id__exact"  # the address Django's own source filter used
+    template = "admin/intake/clipping/source_filter.html"
+
+    def lookups(self, request, model_admin):
+        return Source.objects.order_by("name").values_list("pk", "name")
+
+    def queryset(self, request, queryset):
+        pk = parse_id(self.value())
+        return queryset.filter(source_id=pk) if pk else queryset
+
+    def choices(self, changelist):
+        chosen = str(parse_id(self.value()) or "")
+        kept = {
+            key: value
+            for key, value in changelist.params.items()
+            if key not in (self.parameter_name, PAGE_VAR)
+        }
+        yield {
+            "name": self.parameter_name,
+            "kept": [(k, v) for k, values in kept.items() for v in _as_list(values)],
+            "options": format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                (
+                    (pk, " selected" if str(pk) == chosen else "", name)
+                    for pk, name in self.lookup_choices
+                ),
+            ),
+        }
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
 class WatchWordFilter(admin.SimpleListFilter):
     """Stories that mention a watch word (any of their clippings does)."""
 
@@ -197,7 +238,7 @@ class ClippingAdmin(BoundedChangeListMixin, admin.ModelAdmin):
     list_display_links = None  # the title cell links itself, beside its reprints' links
     list_filter = (
         IndustryFilter,
-        "source",
+        SourceFilter,
         ("published_at", admin.DateFieldListFilter),
         ("fetched_at", admin.DateFieldListFilter),
         StateFilter,
@@ -230,7 +271,17 @@ class ClippingAdmin(BoundedChangeListMixin, admin.ModelAdmin):
             self.message_user(request, notice, messages.INFO)
         if not query:
             return queryset.none(), False
-        return pool_search.search(queryset, query), False
+        found, request.desk_matches = pool_search.search(queryset, query)
+        return found, False
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        paginator = super().get_paginator(
+            request, queryset, per_page, orphans, allow_empty_first_page
+        )
+        # A search has counted its matches (the list's filters were applied before it).
+        if hasattr(request, "desk_matches"):
+            paginator.count = request.desk_matches
+        return paginator
 
     def changelist_view(self, request, extra_context=None):
         context = {
