@@ -87,6 +87,11 @@ REQUEST_TARGET = 1.0  # seconds: the reviewer's publish request
 RSS_TARGET = 120  # MiB: the largest gunicorn worker after the pages, and the mail worker's peak
 MAIL_USER_PREFIX = "mailbench"
 MAIL_ISSUE_TITLE = "［邮件基准］"
+# Work-group robots announced the issue alongside the e-mail (apps/push), on a loopback server
+# that speaks the three vendors' webhook APIs (tests/push/vendor_server.py).
+PUSH_CHANNELS = 30
+PUSH_SECONDS = 10.0  # every channel's card, after the reviewer's response
+PUSH_CHANNEL_PREFIX = "［推送基准］"
 PDF_ISSUE = {"year": 2099, "number": 12}  # the sample issue, under a number the archive lacks
 PDF_DOWNLOADS = int(os.environ.get("BENCH_PDF_DOWNLOADS", "40"))
 PDF_COLD = 3
@@ -533,8 +538,13 @@ def sign_in_reviewer(device):
     return browser
 
 
-def start_mail_worker(smtp_port, log):
-    environment = {**SERVER_ENV, "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}"}
+def start_mail_worker(smtp_port, log, push_host):
+    environment = {
+        **SERVER_ENV,
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+        "PUSH_CONSOLE": "0",
+        "PUSH_EXTRA_HOSTS": push_host,
+    }
     command = [sys.executable, "manage.py", "worker", "--no-reload", "--schedule-interval", "0"]
     command += ["--no-startup-delay", "--interval", "0.2"]
     worker = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
@@ -558,6 +568,30 @@ def process_memory_mib(pid, field):
     return int(found.group(1)) / 1024 if found else 0.0
 
 
+def ensure_push_channels(robots):
+    """PUSH_CHANNELS channels, a third of each kind and audience, pointing at `robots` (a
+    VendorServer); made again on each run, as the server's keys are new."""
+    from apps.push.models import Channel
+
+    Channel.objects.filter(name__startswith=PUSH_CHANNEL_PREFIX).delete()
+    kinds = ["wecom", "dingtalk", "feishu"]
+    audiences = ["leadership", "enterprise", "all"]
+    keys = []
+    for index in range(PUSH_CHANNELS):
+        kind = kinds[index % 3]
+        secret = "" if kind == "wecom" else f"SEC{index:04d}" + "b" * 40
+        robot = robots.add(kind, secret=secret)
+        Channel.objects.create(
+            name=f"{PUSH_CHANNEL_PREFIX}{index:02d}",
+            kind=kind,
+            audience=audiences[(index // 3) % 3],
+            webhook_url=robots.url(kind, robot.key),
+            secret=secret,
+        )
+        keys.append((kind, robot.key))
+    return keys
+
+
 def publish_to_subscribers():
     """Publish an issue in review to MAIL_SUBSCRIBERS subscribers as a reviewer does, and
     wait until the worker has handed every e-mail to the SMTP sink."""
@@ -568,10 +602,13 @@ def publish_to_subscribers():
 
     from apps.issues.models import Issue
     from apps.notifications.models import Delivery
+    from tests.push.vendor_server import VendorServer
 
     ensure_mail_subscribers()
     device = ensure_reviewer()
     issue, articles = create_mail_issue()
+    robots = VendorServer()
+    robot_keys = ensure_push_channels(robots)
     DBTaskResult.objects.all().delete()  # the bench's own queue: nothing left from a past run
     sink = MailSink(issue.pk, MAIL_SUBSCRIBERS)
     smtp_port = free_port()
@@ -581,7 +618,7 @@ def publish_to_subscribers():
     log = tempfile.NamedTemporaryFile("w", prefix="bench-worker-", suffix=".log", delete=False)
     worker, complete = None, False
     try:
-        worker = start_mail_worker(smtp_port, log)
+        worker = start_mail_worker(smtp_port, log, robots.host)
         browser = sign_in_reviewer(device)
         change = reverse("admin:issues_issue_change", args=[issue.pk])
         for _ in range(4):  # both gunicorn workers have served the admin before
@@ -597,6 +634,12 @@ def publish_to_subscribers():
         queued = Delivery.objects.filter(issue=issue).count()
         if status != 302 or issue.status != Issue.Status.PUBLISHED or queued != MAIL_SUBSCRIBERS:
             raise SystemExit(f"publish answered {status}: {issue.status}, {queued} e-mails queued")
+        # Until every robot has its card (they come first: their own queue and thread).
+        push_deadline = answered + PUSH_SECONDS * 3
+        while len(robots.messages()) < PUSH_CHANNELS and time.monotonic() < push_deadline:
+            time.sleep(0.05)
+        cards = robots.messages()
+        pushed = (time.monotonic() - answered) if len(cards) >= PUSH_CHANNELS else None
         # Until the sink has them all; a failed task or a dead worker ends the wait early.
         deadline = answered + MAIL_TIMEOUT
         while not (complete := sink.done.wait(1)) and time.monotonic() < deadline:
@@ -614,7 +657,11 @@ def publish_to_subscribers():
                 worker.kill()
                 worker.wait()
         controller.stop()
+        robots.close()
         log.close()
+    from apps.push.models import Channel
+
+    Channel.objects.filter(name__startswith=PUSH_CHANNEL_PREFIX).delete()
     outcome = dict(
         Delivery.objects.filter(issue=issue).values_list("status").annotate(Count("pk")).order_by()
     )
@@ -642,6 +689,12 @@ def publish_to_subscribers():
         "outcome": outcome,
         "failed_tasks": failed_tasks,
         "log": log.name,
+        "pushed": pushed,
+        "cards": len(cards),
+        "cards_per_robot": max(
+            (len(robots.messages(kind, key)) for kind, key in robot_keys), default=0
+        ),
+        "refused_cards": len(robots.messages(accepted=False)),
     }
 
 
@@ -667,6 +720,16 @@ def print_mail(result):
             f"{result['waited']:.0f} s after the response; failed tasks: {result['failed_tasks']}; "
             f"the worker's output is in {result['log']}"
         )
+    if result["pushed"] is not None:
+        verdict = "met" if result["pushed"] <= PUSH_SECONDS else "NOT MET"
+        print(
+            f"all {PUSH_CHANNELS} work-group channels had their card "
+            f"{result['pushed']:.1f} s after the response "
+            f"(target <= {PUSH_SECONDS:.0f} s: {verdict}); at most "
+            f"{result['cards_per_robot']} per robot, {result['refused_cards']} refused"
+        )
+    else:
+        print(f"FAILED: {result['cards']} of {PUSH_CHANNELS} work-group cards arrived")
     memory = "met" if result["peak_rss"] <= RSS_TARGET else "NOT MET"
     print(
         f"worker RSS: {result['idle_rss']:.0f} MiB idle, {result['peak_rss']:.0f} MiB peak "
@@ -951,6 +1014,8 @@ def measure():
     if "mail" in PARTS:
         print_mail(mail)
         failed |= not mail["complete"] or mail["request"] >= REQUEST_TARGET
+        failed |= mail["pushed"] is None or mail["pushed"] > PUSH_SECONDS
+        failed |= mail["refused_cards"] > 0
         failed |= mail["peak_rss"] > RSS_TARGET
     return failed
 
