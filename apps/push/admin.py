@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -92,19 +93,34 @@ class ChannelAdmin(admin.ModelAdmin):
     def address(self, channel):
         return vendors.masked(channel.webhook_url)
 
+    def get_queryset(self, request):
+        # Each channel's latest card, in the list's one query.
+        latest = PushDelivery.objects.filter(channel=OuterRef("pk")).order_by("-created_at", "-pk")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                last_status=Subquery(latest.values("status")[:1]),
+                last_error=Subquery(latest.values("last_error")[:1]),
+                last_year=Subquery(latest.values("issue__year")[:1]),
+                last_number=Subquery(latest.values("issue__number")[:1]),
+            )
+        )
+
     @admin.display(description="最近推送")
     def last_push(self, channel):
-        last = channel.deliveries.order_by("-created_at").select_related("issue").first()
-        if last is None:
+        if channel.last_status is None:
             return "—"
-        if last.status == PushDelivery.Status.FAILED:
+        issue = f"{channel.last_year}年第{channel.last_number}期"
+        label = PushDelivery.Status(channel.last_status).label
+        if channel.last_status == PushDelivery.Status.FAILED:
             return format_html(
                 '{}：<strong style="color:#cf222e">{}</strong>（{}）',
-                last.issue,
-                last.get_status_display(),
-                last.last_error,
+                issue,
+                label,
+                channel.last_error,
             )
-        return f"{last.issue}：{last.get_status_display()}"
+        return f"{issue}：{label}"
 
     def get_fields(self, request, obj=None):
         fields = ["name", "kind", "webhook_url", "secret", "audience", "industries", "active"]

@@ -112,7 +112,8 @@ def queue_issue_push(issue) -> None:
     PushDelivery.objects.filter(issue=issue, status=Status.CANCELLED).update(
         status=Status.QUEUED, next_attempt_at=now, last_error="", attempts=0
     )
-    hand_over(send_issue_push, issue.pk)
+    if PushDelivery.objects.filter(issue=issue, status=Status.QUEUED).exists():
+        hand_over(send_issue_push, issue.pk)
 
 
 def cancel_pending(issue) -> int:

@@ -105,3 +105,32 @@ def test_editors_and_subscriber_administrators_do_not_manage_channels(client, ve
         response = client.post(reverse("admin:push_channel_test", args=[channel.pk]))
         assert response.status_code == 403
     assert vendors.messages() == []
+
+
+def test_the_channel_list_shows_each_latest_card_in_a_fixed_number_of_queries(
+    client, reviewer, django_assert_max_num_queries
+):
+    from apps.push.models import PushDelivery
+    from tests.factories import IssueFactory
+
+    issue = IssueFactory(year=2024, number=3)
+    for index in range(6):
+        made = Channel.objects.create(
+            name=f"群{index}",
+            kind="wecom",
+            audience="all",
+            webhook_url=f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=key-{index:04d}-x",
+        )
+        PushDelivery.objects.create(
+            issue=issue,
+            channel=made,
+            status=PushDelivery.Status.FAILED if index % 2 else PushDelivery.Status.SENT,
+            last_error="机器人地址无效（企业微信 93000）" if index % 2 else "",
+        )
+    client.force_login(reviewer)
+    changelist = reverse("admin:push_channel_changelist")
+    client.get(changelist)  # content types and permissions cached
+    with django_assert_max_num_queries(12):
+        page = client.get(changelist).content.decode()
+    assert page.count("2024年第3期：已推送") == 3
+    assert page.count("推送失败") == 3 and "93000" in page
