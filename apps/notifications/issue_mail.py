@@ -3,8 +3,15 @@
 The contents depend only on the reader's audience (leaders see leadership-only articles), so
 they are loaded and rendered once per audience; each message adds the reader's own industries
 and unsubscribe link. Titles, sources and summaries only, never a body; no remote images.
+
+Every link to the site carries the reader's own `via` token (apps.core.via: e-mail, the issue,
+the subscriber), so a reading can say the e-mail brought it. The shared contents are rendered
+with a mark where the token goes, and each message replaces the mark with its reader's token:
+one render per audience still, and one HMAC per message. The unsubscribe link has a token of
+its own and no `via`.
 """
 
+import secrets
 from html import unescape
 
 from django.conf import settings
@@ -17,6 +24,7 @@ from django.utils.text import Truncator
 
 from apps.accounts.access import audience
 from apps.articles.models import Article
+from apps.core import via
 from apps.notifications import unsubscribe
 
 NOTE_LEAD_CHARS = 160
@@ -46,7 +54,11 @@ class IssueMail:
     def __init__(self, issue):
         self.issue = issue
         self.subject = subject_of(issue)
-        self.issue_url = absolute(issue.get_absolute_url())
+        # Stands for the reader's token until each message is put together: random, so that no
+        # title or summary typed by a person can contain it; letters and digits only, so that
+        # it passes HTML escaping and URLs unchanged.
+        self._mark = f"via{secrets.token_hex(12)}"
+        self.issue_url = self._link(issue.get_absolute_url())
         # Plain text: tags gone and entities (CKEditor's &nbsp;) turned back into characters.
         note = " ".join(unescape(strip_tags(issue.editor_note)).split())
         self.note_lead = Truncator(note).chars(NOTE_LEAD_CHARS)
@@ -73,14 +85,17 @@ class IssueMail:
             "contents_text": contents_text,
             "contents_html": contents_html,
             "issue_url": self.issue_url,
-            "profile_url": absolute(reverse("reader:profile")),
+            "profile_url": self._link(reverse("reader:profile")),
             "unsubscribe_url": unsubscribe_url,
             "publication_name": settings.PUBLICATION_NAME,
             "publication_publisher": settings.PUBLICATION_PUBLISHER,
         }
+        token = via.make(via.Source.EMAIL, self.issue.pk, subscriber.pk)
         message = EmailMultiAlternatives(
             subject=self.subject,
-            body=render_to_string("notifications/email/issue.txt", context),
+            body=render_to_string("notifications/email/issue.txt", context).replace(
+                self._mark, token
+            ),
             # Encoded as Django encodes addresses (an internationalised domain included); an
             # address no mail server could take raises here, and the sender records it.
             to=[sanitize_address((one_line(context["name"]), user.email), "utf-8")],
@@ -91,7 +106,8 @@ class IssueMail:
             },
         )
         message.attach_alternative(
-            render_to_string("notifications/email/issue.html", context), "text/html"
+            render_to_string("notifications/email/issue.html", context).replace(self._mark, token),
+            "text/html",
         )
         return message
 
@@ -106,7 +122,7 @@ class IssueMail:
                 .prefetch_related("industries")
             )
             for article in articles:
-                article.url = absolute(article.get_absolute_url())
+                article.url = self._link(article.get_absolute_url())
             context = {
                 "issue": self.issue,
                 "articles": articles,
@@ -119,6 +135,10 @@ class IssueMail:
                 render_to_string("notifications/email/contents.html", context),
             )
         return self._contents[key]
+
+    def _link(self, path: str) -> str:
+        """The address of a page of the site, with the mark where the reader's token goes."""
+        return via.link(absolute(path), self._mark)
 
     @staticmethod
     def _followed(subscriber, articles):

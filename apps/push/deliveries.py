@@ -26,6 +26,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from apps.articles.models import Article
+from apps.core import via
 from apps.core.handover import hand_over
 from apps.issues.models import Issue
 from apps.push import vendors
@@ -88,7 +89,12 @@ def card_for(issue, channel: Channel) -> vendors.Card:
             title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1] + "…"
             for title in articles.for_contents().values_list("title", flat=True)
         ]
-    url = f"{settings.SITE_URL}{issue.get_absolute_url()}"
+    # The link says which group brought its readers (apps.core.via): the group is the
+    # recipient, so each channel's page can count its readers per issue.
+    url = via.link(
+        f"{settings.SITE_URL}{issue.get_absolute_url()}",
+        via.make(channel.kind, issue.pk, channel.pk),
+    )
     return vendors.Card(heading=heading_of(issue), titles=tuple(titles), url=url, button="阅读本期")
 
 

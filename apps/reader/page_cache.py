@@ -16,6 +16,12 @@ a search made before a scheduled issue's time show it at that time.
 
 Access is decided before the cache is asked (the view's mixins); the counter only says whether
 the page rendered for this audience is still the page the database would render now.
+
+A link from an issue's e-mail or a group card carries `?via=<token>` (apps.core.via). On an
+issue's or an article's page it only tells the reading which channel brought the reader, if
+it is valid and names the page's issue; it is no part of the page's key and is taken out of
+the request before a page is rendered, so it is never in a cached page and makes no variant.
+A token grants nothing: the page is the one the reader gets without it.
 """
 
 import hashlib
@@ -28,6 +34,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 
 from apps.accounts.access import audience
+from apps.core import via
 from apps.core.ids import parse_id
 from apps.core.revisions import Counter, read, valid_until
 from apps.readership.recording import recently_counted_key, record_reading
@@ -59,6 +66,18 @@ def _timeout(until, now) -> int:
     if until is None:
         return TIMEOUT
     return max(1, min(TIMEOUT, math.ceil(until - now.timestamp())))
+
+
+def _drop_via(request) -> None:
+    """Take `via` out of the request a page is rendered for: whatever a template makes of the
+    query string, the page then holds no reader's token and no channel."""
+    if via.PARAMETER not in request.GET:
+        return
+    kept = request.GET.copy()
+    kept.pop(via.PARAMETER)
+    kept._mutable = False
+    request.GET = kept
+    request.META["QUERY_STRING"] = kept.urlencode()
 
 
 class CachedPageMixin:
@@ -113,6 +132,7 @@ class CachedPageMixin:
         current = read(Counter.CONTENT)
         ends = valid_until(Counter.CONTENT)
         until = None if ends is None else ends.timestamp()
+        came = via.of_request(request)  # read before the page is rendered without it
         item = f"{self.page_kind}:{self.page_id()}"
         key = f"page:{item}:{audience(request.user)}"
         counted_key = recently_counted_key(request.user, item)
@@ -123,6 +143,7 @@ class CachedPageMixin:
         if _usable(page, current, now):
             page = CachedPage(*page)
         else:
+            _drop_via(request)
             response = super().get(request, *args, **kwargs)  # 404 when not visible
             response.render()
             reading = self.reading_of(getattr(self, "object", None)) or (None, None)
@@ -130,7 +151,11 @@ class CachedPageMixin:
             cache.set(key, tuple(page), timeout=_timeout(until, now))
         if page.issue_id is not None:
             counted = counted_key in found
-            record_reading(request.user, page.issue_id, page.article_id, item=item, counted=counted)
+            if came is not None and came.issue_id != page.issue_id:
+                came = None  # another issue's link: the reader came on their own
+            record_reading(
+                request.user, page.issue_id, page.article_id, item=item, counted=counted, via=came
+            )
         response = HttpResponse(page.content)
         # Internal content: never kept by a shared proxy, revalidated by the browser.
         response["Cache-Control"] = "private, no-cache"

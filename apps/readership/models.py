@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from apps.articles.models import Article
+from apps.core.via import Source
 from apps.issues.models import Issue
 
 
@@ -28,6 +29,15 @@ class Reading(models.Model):
     first_read_at = models.DateTimeField("首次阅读")
     last_read_at = models.DateTimeField("最近阅读", db_index=True)
     count = models.PositiveIntegerField("阅读次数", default=1)
+    # The first channel whose link brought the reader to this page (apps.core.via); blank if
+    # none ever did. Later openings through another channel do not change it.
+    channel = models.CharField(
+        "来源渠道", max_length=20, choices=Source.choices, blank=True, default=Source.DIRECT
+    )
+    # The push channel (apps.push.models.Channel) of a group card's link. An id, not a foreign
+    # key: readership and push are independent apps (pyproject.toml's layers), and a reading
+    # stays when its channel is deleted.
+    push_channel_id = models.PositiveIntegerField("推送渠道编号", null=True, blank=True)
 
     class Meta:
         # The table keeps the name it had when readership was part of the subscribers app.
@@ -45,6 +55,14 @@ class Reading(models.Model):
                 fields=["user", "article"],
                 condition=models.Q(article__isnull=False),
                 name="subscribers_reading_one_row_per_article",
+            ),
+        ]
+        indexes = [
+            # A push channel's readers per issue (its admin page); most readings have none.
+            models.Index(
+                fields=["push_channel_id", "issue"],
+                condition=models.Q(push_channel_id__isnull=False),
+                name="reading_push_channel_issue",
             ),
         ]
 

@@ -3,6 +3,7 @@
 from django.db.models import Count, Max
 
 from apps.articles.models import Article
+from apps.core.via import Source
 from apps.issues.models import Issue
 from apps.readership.models import Reading
 from apps.subscribers.models import Subscriber
@@ -37,6 +38,7 @@ def issue_readership(issue) -> dict:
         "audience": current_subscribers().count(),
         "by_kind": _breakdown(readings, "user__subscriber__kind", Subscriber.Kind),
         "by_region": _breakdown(readings, "user__subscriber__region", Subscriber.Region),
+        "by_channel": _by_channel(readings),
         "articles": [(article, per_article.get(article.pk, 0)) for article in articles],
         "grid": [
             (
@@ -51,6 +53,17 @@ def issue_readership(issue) -> dict:
 def _breakdown(readings, field, choices):
     counts = dict(readings.values_list(field).annotate(n=Count("user", distinct=True)))
     return [(label, counts.get(value, 0)) for value, label in choices.choices]
+
+
+def _by_channel(readings):
+    """[(channel's label, readers)]: the readers whom each channel's links brought to the issue
+    or one of its articles, then those whom none did (直接访问). A reader who came through two
+    channels counts under both."""
+    linked = readings.exclude(channel=Source.DIRECT)
+    counts = dict(linked.values_list("channel").annotate(n=Count("user", distinct=True)))
+    direct = readings.exclude(user__in=linked.values("user")).values("user").distinct().count()
+    rows = [(label, counts.get(value, 0)) for value, label in Source.choices if value]
+    return [*rows, (Source.DIRECT.label, direct)]
 
 
 def reading_history(user, limit=50):

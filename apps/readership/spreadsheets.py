@@ -30,6 +30,10 @@ def readership_workbook(issue, stats) -> bytes:
     append_row(summary, ["地区", "阅读人数"])
     for row in stats["by_region"]:
         append_row(summary, list(row))
+    append_row(summary, [])
+    append_row(summary, ["来源渠道", "阅读人数"])
+    for row in stats["by_channel"]:
+        append_row(summary, list(row))
 
     grid = workbook.create_sheet("领导阅读情况")
     append_row(grid, ["姓名", "单位", "职务", *[article.title for article, _ in stats["articles"]]])

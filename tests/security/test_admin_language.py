@@ -68,6 +68,8 @@ PROPER_NAMES = {
     "JSON",
     "Feed",
     "CSS",
+    # A group robot's address, as WeCom's, DingTalk's and Feishu's own settings pages name it.
+    "Webhook",
     # Keys and authenticator apps, as Django's and the login page's help names them.
     "Control",
     "Command",

@@ -21,6 +21,7 @@ from apps.accounts.models import LoginLockout
 from apps.articles.models import Article, Industry, IndustryGroup, Section
 from apps.feedback.models import Feedback
 from apps.intake.models import Clipping, Source, WatchWord
+from apps.push.models import Channel
 from apps.workflow import steps
 from apps.workflow.models import TransitionLog
 from tests.factories import ArticleFactory, IssueFactory, StaffFactory, SubscriberFactory
@@ -41,6 +42,10 @@ STANDARD = {
     "otp_totp.totpdevice": dict.fromkeys(["list", "add", "change", "history", "delete"], NOBODY),
     # Intake's sources: reviewers manage them; editors and 订户管理 do not.
     "intake.source": dict.fromkeys(
+        ["list", "add", "change", "history", "delete"], (DENIED, OK, DENIED)
+    ),
+    # The work groups' robots (推送渠道): reviewers manage them; editors and 订户管理 do not.
+    "push.channel": dict.fromkeys(
         ["list", "add", "change", "history", "delete"], (DENIED, OK, DENIED)
     ),
     # The pool (素材库): editors and reviewers triage and review clippings, and clip a link (the
@@ -189,6 +194,9 @@ EXTRA = {
     "intake: adopt": (OK, OK, DENIED),
     "intake: state": (REDIRECT, REDIRECT, DENIED),  # posted without a state: told so
     "intake: bulk watch words": (DENIED, OK, DENIED),
+    # A channel's 发送测试消息 and an issue's 重新推送: reviewers (each answers with a redirect).
+    "push: test message": (DENIED, REDIRECT, DENIED),
+    "push: retry": (DENIED, REDIRECT, DENIED),
     # The admin's index and its own pages are every staff member's.
     "index": (OK, OK, OK),
     "password change": (OK, OK, OK),
@@ -229,6 +237,12 @@ def objects(editor, other_editor, reviewer):
             url="https://www.stdaily.com/1.html", title="素材", source_name="科技日报"
         ),
         "intake.watchword": WatchWord.objects.create(word="许昌"),
+        "push.channel": Channel.objects.create(
+            name="企业群",
+            kind="wecom",
+            audience="enterprise",
+            webhook_url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abcd-1234-efgh",
+        ),
         "accounts.loginlockout": LoginLockout.objects.create(
             username=reader.user.username, ip_address="10.0.0.1", failures_since_start=10
         ),
@@ -289,6 +303,9 @@ def requests(objects):
     yield "intake: adopt", "get", reverse("admin:intake_clipping_adopt", args=[clipping.pk])
     yield "intake: state", "post", reverse("admin:intake_clipping_state", args=[clipping.pk])
     yield "intake: bulk watch words", "get", reverse("admin:intake_watchword_bulk")
+    channel = objects["push.channel"]
+    yield "push: test message", "post", reverse("admin:push_channel_test", args=[channel.pk])
+    yield "push: retry", "post", reverse("admin:issues_issue_push_retry", args=[issue.pk])
     yield "readership: index", "get", reverse("admin:readership_reading_changelist")
     yield "readership: issue", "get", reverse("admin:readership_reading_issue", args=[issue.pk])
     yield "readership: export", "get", reverse("admin:readership_reading_export", args=[issue.pk])
