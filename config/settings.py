@@ -535,3 +535,18 @@ PUSH_CONSOLE = env.bool("PUSH_CONSOLE", default=DEBUG)
 # or https: a relay on a government network, or the tests' loopback server. The vendors' hosts
 # take https only; any other address is refused when a channel is saved (apps/push/vendors.py).
 PUSH_EXTRA_HOSTS = env.str("PUSH_EXTRA_HOSTS", default="")
+
+# --- Signed in by a tap in WeCom (企业微信网页授权, apps/push/wecom_login.py) ----------------
+# The institute's WeCom internal app (自建应用): a reader who opens a bulletin link inside WeCom
+# comes back from WeCom's OAuth signed in, if their WeCom account is bound to their
+# subscription. Off unless all three are set; the secret never appears in a page or a log.
+WECOM_CORP_ID = env.str("WECOM_CORP_ID", default="")
+WECOM_AGENT_ID = env.str("WECOM_AGENT_ID", default="")
+WECOM_SECRET = env.str("WECOM_SECRET", default="")
+# WeCom's API; a relay on a government network (or the tests' server) when PUSH_EXTRA_HOSTS
+# lists its host:port. The secret is sent to no other host.
+WECOM_API_BASE = env.str("WECOM_API_BASE", default="https://qyapi.weixin.qq.com")
+# WeCom's OAuth page, to which the reader's browser is sent (the tests' server in the tests).
+WECOM_AUTHORIZE_URL = env.str(
+    "WECOM_AUTHORIZE_URL", default="https://open.weixin.qq.com/connect/oauth2/authorize"
+)

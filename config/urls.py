@@ -5,6 +5,7 @@ from django.urls import include, path
 from apps.accounts.views import LoginView, PasswordResetView
 from apps.demo.bundled import URL_PREFIX as DEMO_SOURCES
 from apps.demo.views import demo_source
+from apps.push import wecom_login
 from apps.workflow.uploads import editor_image_upload
 from config.views import import_word, ping, protected_media
 
@@ -18,6 +19,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/wecom/start/", wecom_login.start, name="wecom_start"),
+    path("accounts/wecom/callback/", wecom_login.callback, name="wecom_callback"),
+    path("accounts/wecom/bind/", wecom_login.bind, name="wecom_bind"),
+    path("accounts/wecom/unbind/", wecom_login.unbind, name="wecom_unbind"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("editor/images/", editor_image_upload, name="editor_image_upload"),
     path("ping", ping, name="ping"),

@@ -127,10 +127,17 @@ OUTSIDE = AddressPolicy(allows=is_allowed_address, refusal="拒绝访问内部�
 
 
 def fetch(
-    url: str, *, etag: str = "", last_modified: str = "", timeout: float | None = None
+    url: str,
+    *,
+    etag: str = "",
+    last_modified: str = "",
+    timeout: float | None = None,
+    policy: AddressPolicy = OUTSIDE,
+    redirects: int | None = None,
 ) -> Fetched:
     """GET `url` within every limit above, following redirects; raise FetchError. `timeout`
-    (seconds) shortens INTAKE_TOTAL_TIMEOUT for this call."""
+    (seconds) shortens INTAKE_TOTAL_TIMEOUT for this call; `redirects` lowers how many are
+    followed (0: none, for an API that never redirects)."""
     seconds = settings.INTAKE_TOTAL_TIMEOUT
     if timeout is not None:
         seconds = min(seconds, timeout)
@@ -142,17 +149,19 @@ def fetch(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    for _ in range(settings.INTAKE_MAX_REDIRECTS + 1):
-        status, answer, body = _request("GET", url, headers, None, deadline, seconds, OUTSIDE)
+    most = settings.INTAKE_MAX_REDIRECTS if redirects is None else redirects
+    for _ in range(most + 1):
+        status, answer, body = _request("GET", url, headers, None, deadline, seconds, policy)
         if status in REDIRECTS and answer.get("location"):
             url = urljoin(url, answer["location"])
             continue
         if status == http.client.NOT_MODIFIED:
             return Fetched(url=url, status=status, headers=answer)
         if status != http.client.OK:
-            raise FetchError(f"网站返回错误 {status}（{_reason(status)}）。", status=status)
+            reason = f"网站返回错误 {status}（{_reason(status)}）。"
+            raise FetchError(reason, status=status, body=body[:ERROR_BODY])
         return Fetched(url=url, status=status, headers=answer, body=body)
-    raise FetchError(f"重定向超过 {settings.INTAKE_MAX_REDIRECTS} 次，已停止。")
+    raise FetchError(f"重定向超过 {most} 次，已停止。")
 
 
 def post_json(

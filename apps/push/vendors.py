@@ -127,7 +127,7 @@ def extra_hosts() -> set[tuple[str, int | None]]:
     return pairs
 
 
-def _is_extra(host: str, port: int | None, scheme: str) -> bool:
+def is_extra_host(host: str, port: int | None, scheme: str) -> bool:
     default = 443 if scheme == "https" else 80
     hosts = extra_hosts()
     return (host, port or default) in hosts or (port in (None, default) and (host, None) in hosts)
@@ -189,7 +189,7 @@ def check_webhook(kind: str, url: str) -> str | None:
         port = parts.port
     except ValueError:
         return "地址中的端口号无效。"
-    if _is_extra(host, port, scheme):
+    if is_extra_host(host, port, scheme):
         return _key_refusal(kind, parts.path, parts.query, exact=False)
     owner = next((other for other, name in HOSTS.items() if name == host), None)
     if owner is not None and owner != kind:
@@ -574,9 +574,9 @@ PUBLIC_ONLY = outbound.AddressPolicy(allows=_is_public, refusal=_PUBLIC_REFUSAL)
 ANY_ADDRESS = outbound.AddressPolicy(allows=lambda address: True, refusal="{host}")
 
 
-def _policy(url: str) -> outbound.AddressPolicy:
+def policy_for(url: str) -> outbound.AddressPolicy:
     parts = urlsplit(url)
-    extra = _is_extra(parts.hostname or "", parts.port, parts.scheme.lower())
+    extra = is_extra_host(parts.hostname or "", parts.port, parts.scheme.lower())
     return ANY_ADDRESS if extra else PUBLIC_ONLY
 
 
@@ -613,7 +613,7 @@ def send(
     url, body = signed(kind, webhook_url, payload(kind, card), secret, now)
     vendor = NAMES[kind]
     try:
-        answer = outbound.post_json(url, body, timeout=timeout, policy=_policy(webhook_url))
+        answer = outbound.post_json(url, body, timeout=timeout, policy=policy_for(webhook_url))
         outcome = interpret(kind, answer.status, answer.body)
     except outbound.FetchError as error:
         reason = str(error)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.access import may_read, needs_second_factor, subscription_of
+from apps.push import wecom_login
 
 
 def contact_details():
@@ -64,3 +65,11 @@ class SubscriberRequiredMixin(LoginRequiredMixin):
             }
             return render(request, "subscribers/cannot_read.html", context, status=403)
         return super().dispatch(request, *args, **kwargs)
+
+    def handle_no_permission(self):
+        # In WeCom's own browser, with the institute's WeCom app set up, "please log in" is a
+        # round trip through WeCom's OAuth, which signs a bound reader in without a password
+        # (apps.push.wecom_login). Anywhere else, the login page as always.
+        if not self.request.user.is_authenticated and wecom_login.tap_applies(self.request):
+            return wecom_login.start_redirect(self.request)
+        return super().handle_no_permission()

@@ -75,12 +75,14 @@ class SubscriberAdmin(SubscriberImportExportMixin):
         "user__mobile",
         "organization",
         "phone",
+        "wecom_userid",
     )
     actions = ["activate", "suspend", "extend_one_year", "invite"]
     fieldsets = (
         ("账号", {"fields": ("username", "full_name", "mobile", "email", "is_active")}),
         ("订户", {"fields": ("kind", "organization", "position", "region", "phone")}),
         ("订阅", {"fields": ("valid_from", "valid_until", "industries", "notify_by_email")}),
+        ("企业微信", {"fields": ("wecom_userid",)}),
         ("备注", {"fields": ("notes",)}),
     )
     change_list_template = "admin/subscribers/subscriber/change_list.html"

@@ -7,7 +7,7 @@ from django.db.models import Q
 from apps.accounts.models import mobile_validator
 from apps.articles.models import Industry
 from apps.core.ids import parse_id
-from apps.subscribers.models import Subscriber
+from apps.subscribers.models import WECOM_USERID_TAKEN, Subscriber
 
 
 class IndustryChoiceField(forms.ModelMultipleChoiceField):
@@ -63,7 +63,7 @@ class SubscriberAdminForm(forms.ModelForm):
         model = Subscriber
         fields = [
             "kind", "organization", "position", "region", "phone", "industries",
-            "valid_from", "valid_until", "notify_by_email", "notes",
+            "valid_from", "valid_until", "notify_by_email", "wecom_userid", "notes",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
@@ -75,6 +75,14 @@ class SubscriberAdminForm(forms.ModelForm):
             self.fields["mobile"].initial = user.mobile
             self.fields["email"].initial = user.email
             self.fields["is_active"].initial = user.is_active
+
+    def clean_wecom_userid(self):
+        # Said on the field itself (the constraint, over lower(...), would say it for the form).
+        userid = self.cleaned_data.get("wecom_userid", "")
+        holder = Subscriber.bound_to_wecom(userid)
+        if holder is not None and holder.pk != self.instance.pk:
+            raise ValidationError(WECOM_USERID_TAKEN, code="unique")
+        return userid
 
     def _post_clean(self):
         super()._post_clean()

@@ -32,7 +32,7 @@ from import_export.resources import Diff
 
 from apps.articles.models import Industry
 from apps.core.spreadsheets import neutralised, restore
-from apps.subscribers.models import Subscriber
+from apps.subscribers.models import WECOM_USERID_TAKEN, Subscriber, wecom_userid_validator
 
 COLUMNS = {
     "username": "用户名",
@@ -48,6 +48,7 @@ COLUMNS = {
     "valid_from": "订阅开始日期",
     "valid_until": "订阅截止日期",
     "notify_by_email": "邮件通知",
+    "wecom_userid": "企业微信账号",
     "notes": "备注",
 }
 REQUIRED = ["username", "full_name", "kind", "organization", "region", "valid_until"]
@@ -72,6 +73,9 @@ INVALID_ACCOUNT_VALUE = {
 }
 # The columns with which one signs in (and asks for a new password), as the preview names them.
 LOGIN_NAMES = {"email": "登录邮箱", "mobile": "登录手机号"}
+# The WeCom id signs one in too (a tap in WeCom, apps.push.wecom_login): changing it on an
+# existing subscriber is confirmed like the e-mail and mobile.
+WECOM_LOGIN_NAME = "企业微信账号"
 CONFIRM_IDENTITY_CHANGES = "我确认更改以上账号的登录邮箱/手机号"
 CONFIRM_RISKY_CHANGES = "我确认以上订户的订阅期、订户类型和邮件通知的更改"
 # The cell text that clears a field (a blank cell leaves it as it is); the ASCII brackets too,
@@ -79,7 +83,7 @@ CONFIRM_RISKY_CHANGES = "我确认以上订户的订阅期、订户类型和邮�
 CLEAR = "（清空）"
 CLEAR_MARKERS = {CLEAR, "(清空)"}
 # The columns an existing subscriber may have empty; the others are required.
-CLEARABLE = ["mobile", "email", "position", "phone", "industries", "notes"]
+CLEARABLE = ["mobile", "email", "position", "phone", "industries", "wecom_userid", "notes"]
 
 
 class RowErrors(dict):
@@ -161,10 +165,8 @@ class IdentityChange:
     new: str
 
     def __str__(self):
-        return (
-            f"账号{self.account}的{LOGIN_NAMES[self.field]}："
-            f"{self.old or '（空）'} → {self.new or '（空）'}"
-        )
+        name = WECOM_LOGIN_NAME if self.field == "wecom_userid" else LOGIN_NAMES[self.field]
+        return f"账号{self.account}的{name}：{self.old or '（空）'} → {self.new or '（空）'}"
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,7 @@ class SubscriberResource(resources.ModelResource):
     valid_from = Field(column_name=COLUMNS["valid_from"])
     valid_until = Field(column_name=COLUMNS["valid_until"])
     notify_by_email = Field(column_name=COLUMNS["notify_by_email"])
+    wecom_userid = Field(column_name=COLUMNS["wecom_userid"])
     notes = Field(column_name=COLUMNS["notes"])
 
     class Meta:
@@ -270,6 +273,9 @@ class SubscriberResource(resources.ModelResource):
     def dehydrate_notify_by_email(self, subscriber):
         return "是" if subscriber.notify_by_email else "否"
 
+    def dehydrate_wecom_userid(self, subscriber):
+        return subscriber.wecom_userid
+
     def dehydrate_notes(self, subscriber):
         return subscriber.notes
 
@@ -307,7 +313,7 @@ class SubscriberResource(resources.ModelResource):
     def before_import(self, dataset, **kwargs):
         # Set before the check: the library goes on to the rows after a refused file, and each
         # row is then refused with its own message instead of failing on a missing attribute.
-        self._seen = {"username": set(), "mobile": set(), "email": set()}
+        self._seen = {"username": set(), "mobile": set(), "email": set(), "wecom_userid": set()}
         self._row_flags = []
         self._industries = {industry.name: industry for industry in Industry.objects.all()}
         missing = [
@@ -378,6 +384,7 @@ class SubscriberResource(resources.ModelResource):
         notify = values["notify_by_email"].lower()
         if notify and notify not in YES | NO:
             errors.add("notify_by_email", "请填写“是”或“否”。")
+        self._check_wecom_userid(subscriber, values["wecom_userid"], errors)
         if errors:
             raise ValidationError(errors)
         self._check_confirmations(
@@ -404,6 +411,7 @@ class SubscriberResource(resources.ModelResource):
             subscriber.valid_from = valid_from
         subscriber.valid_until = valid_until
         subscriber.notify_by_email = notify not in NO
+        subscriber.wecom_userid = values["wecom_userid"]
         subscriber._user = user
         subscriber._industries = industries
 
@@ -479,6 +487,12 @@ class SubscriberResource(resources.ModelResource):
             for key in LOGIN_NAMES
             if getattr(user, key) != values[key]
         ]
+        if subscriber.wecom_userid != values["wecom_userid"]:
+            identity.append(
+                IdentityChange(
+                    str(user), "wecom_userid", subscriber.wecom_userid, values["wecom_userid"]
+                )
+            )
         risky = self._risky_changes_of(str(user), subscriber, **new)
         self._identity_changes.extend(identity)
         self._risky_changes.extend(risky)
@@ -560,6 +574,24 @@ class SubscriberResource(resources.ModelResource):
             label = "手机号码" if key == "mobile" else "电子邮箱"
             errors.add(key, f"{label}“{value}”已被其他订户使用。")
         self._seen[key].add(normalized)
+
+    def _check_wecom_userid(self, subscriber, value, errors):
+        """The WeCom id: WeCom's shape, and no other subscriber's (case ignored, as WeCom
+        does), in the database or earlier in the file."""
+        if not value:
+            return
+        try:
+            wecom_userid_validator(value)
+        except ValidationError as refusal:
+            errors.add("wecom_userid", f"“{value}”：{refusal.messages[0]}")
+            return
+        if value.lower() in self._seen["wecom_userid"]:
+            errors.add("wecom_userid", f"文件中有重复的企业微信账号“{value}”。")
+        else:
+            holder = Subscriber.bound_to_wecom(value)
+            if holder is not None and holder.pk != subscriber.pk:
+                errors.add("wecom_userid", f"企业微信账号“{value}”：{WECOM_USERID_TAKEN}")
+        self._seen["wecom_userid"].add(value.lower())
 
     def _industries_named(self, text, errors):
         names = [name for name in SEPARATORS.split(text) if name]

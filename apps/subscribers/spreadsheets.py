@@ -53,6 +53,8 @@ def import_template() -> bytes:
         "valid_from": "如 2025-01-01；新订户留空为今天",
         "valid_until": "如 2025-12-31",
         "notify_by_email": "是 或 否；新订户留空为是",
+        "wecom_userid": "企业微信通讯录中成员的账号，可不填；"
+        "填写后，订户在企业微信中打开快报链接即可直接阅读",
     }
     for key, column in COLUMNS.items():
         required = "（新订户必填）" if key in REQUIRED else ""

@@ -72,6 +72,7 @@ def row(**values):
         "valid_from": "2025-01-01",
         "valid_until": "2099-12-31",
         "notify_by_email": "是",
+        "wecom_userid": "",
         "notes": "",
     }
     defaults.update(values)

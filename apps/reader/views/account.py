@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.views import View
 
 from apps.accounts.access import subscription_of
+from apps.push.wecom_login import profile_context
 from apps.subscribers.forms import ProfileForm
 
 
@@ -30,5 +31,10 @@ class ProfileView(LoginRequiredMixin, View):
         return self.render(request, subscription, form)
 
     def render(self, request, subscription, form):
-        context = {"subscription": subscription, "form": form, "today": timezone.localdate()}
+        context = {
+            "subscription": subscription,
+            "form": form,
+            "today": timezone.localdate(),
+            **profile_context(request, subscription),
+        }
         return render(request, self.template_name, context)
