@@ -1,5 +1,6 @@
 import gc
 import os
+import sys
 
 from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
@@ -9,9 +10,18 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Imported once the settings module is named: it reads settings.
 from config.bad_input import readable_content_type
 
-# Some Content-Type headers make Django fail while it builds the request, before any
-# middleware runs: the wrapper answers them with the Chinese 400 page (config/bad_input.py).
-application = readable_content_type(get_wsgi_application())
+# numpy is installed for intake's worker, and openpyxl (the subscribers' Excel import and
+# export, loaded with the admin) imports it whenever it is there, only to accept numpy numbers
+# in cells, which we never write: 20 MiB in every web process. It is kept out while the
+# application loads (openpyxl then goes without), and can be imported again afterwards, by
+# the one web path that uses it (an editor's 添加链接 reads the page as the worker does).
+sys.modules["numpy"] = None  # type: ignore[assignment] - "not importable", by the import system
+try:
+    # Some Content-Type headers make Django fail while it builds the request, before any
+    # middleware runs: the wrapper answers them with the Chinese 400 page (bad_input.py).
+    application = readable_content_type(get_wsgi_application())
+finally:
+    del sys.modules["numpy"]
 
 # Garbage collection. A full collection walks every object the collector tracks, and a worker
 # holds about 100,000 that live as long as it does (models, the admin, the URLconf). With the
