@@ -228,3 +228,69 @@ def test_each_robot_gets_at_most_twenty_cards_a_minute(vendors, reviewer):
     waiting = PushDelivery.objects.get(status=Status.QUEUED)
     assert waiting.next_attempt_at > now and waiting.attempts == 0
     assert vendors.messages(accepted=False) == [], "the robot's own limit was never hit"
+
+
+def test_a_real_worker_killed_while_a_robot_is_answering_sends_that_card_once(
+    vendors, reviewer, smtp_server
+):
+    """`manage.py worker` as in production, killed (SIGKILL) while the robot takes its time to
+    answer: the group got the card once, and the next worker does not send it again; the row
+    says so, for the reviewer to check the group before 重新推送."""
+    import signal
+    import subprocess
+    import time
+
+    from django.conf import settings
+
+    from tests.conftest import shared_database_url
+    from tests.notifications.helpers import start_worker
+
+    slow, bot = channel(vendors, "wecom", Channel.Audience.ALL)
+    vendors.slow_seconds = 4
+    vendors.misbehave("wecom", bot.key, "slow")
+    issue = ready_issue()
+    publish(issue, reviewer)
+
+    def run_worker():
+        return start_worker(
+            database_url=shared_database_url(),
+            smtp_port=settings.EMAIL_PORT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={"PUSH_CONSOLE": "0", "PUSH_EXTRA_HOSTS": vendors.host},
+        )
+
+    worker = run_worker()
+    try:
+        deadline = time.monotonic() + 60
+        while not vendors.messages(accepted=None) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert vendors.messages(accepted=None), "the worker reached the robot"
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while not vendors.messages() and time.monotonic() < deadline:
+        time.sleep(0.1)  # the robot answers its (now closed) request: the group has the card
+    assert len(vendors.messages("wecom", bot.key)) == 1
+    assert PushDelivery.objects.get(channel=slow).status == Status.SENDING
+
+    # Minutes later a new worker's schedule finds the row its dead predecessor left.
+    vendors.misbehave("wecom", bot.key, "")
+    stale = timezone.now() - deliveries.STALE_AFTER - timedelta(seconds=1)
+    PushDelivery.objects.filter(channel=slow).update(claimed_at=stale)
+    worker = run_worker()
+    try:
+        deadline = time.monotonic() + 30
+        while (
+            PushDelivery.objects.get(channel=slow).status == Status.SENDING
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.2)
+        time.sleep(1.5)  # a schedule or two more: nothing is sent again
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+    row = PushDelivery.objects.get(channel=slow)
+    assert row.status == Status.FAILED and "可能已送达" in row.last_error
+    assert len(vendors.messages("wecom", bot.key, accepted=None)) == 1
