@@ -19,8 +19,6 @@ in Chinese for the source's state.
 import codecs
 import re
 
-from charset_normalizer import from_bytes
-
 # Labels browsers know that Python does not (the WHATWG Encoding Standard's names).
 LABELS = {"x-gbk": "gbk", "gb_2312-80": "gb2312", "csgb2312": "gb2312", "chinese": "gb2312",
           "iso-ir-58": "gb2312", "x-gb2312": "gb2312", "x-x-big5": "big5"}  # fmt: skip
@@ -124,6 +122,10 @@ def python_codec(name: str) -> str | None:
 
 
 def _detected(body: bytes) -> str:
+    # Imported here: the models use this module's ReadError, and every web process loads the
+    # models; the detector (4 MiB) is needed only when a page does not name its charset.
+    from charset_normalizer import from_bytes
+
     match = from_bytes(body).best()
     encoding = python_codec(match.encoding) if match is not None else None
     return body.decode(encoding or "utf-8", errors="replace")

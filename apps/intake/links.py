@@ -27,12 +27,14 @@ MAX_LINKS of them.
 
 import ipaddress
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote_plus, urljoin, urlsplit, urlunsplit
 
-from lxml import etree
-from lxml.cssselect import CSSSelector, SelectorError
-
 from apps.intake.decoding import ReadError
+
+if TYPE_CHECKING:
+    from lxml import etree
+    from lxml.cssselect import CSSSelector
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 TRACKING_PREFIXES = ("utm_", "share", "spm_")
@@ -121,7 +123,11 @@ def check_selector(text: str) -> None:
         _selector(text.strip())
 
 
-def _selector(text: str) -> CSSSelector:
+def _selector(text: str) -> "CSSSelector":
+    # Imported here: models.py checks selectors with this module, and every web process loads
+    # the models; lxml is needed there only when a reviewer saves a source.
+    from lxml.cssselect import CSSSelector, SelectorError
+
     try:
         return CSSSelector(text, translator="html")
     except SelectorError as error:  # syntax errors and unsupported pseudo-elements alike
@@ -159,7 +165,7 @@ def article_links(html: str, base_url: str, selector: str = "") -> list[str]:
     return list(found)
 
 
-def _base(tree: etree._Element, base_url: str) -> str:
+def _base(tree: "etree._Element", base_url: str) -> str:
     # Old government sites set <base href>, and their relative links follow it.
     for element in tree.iter("base"):
         href = (element.get("href") or "").strip()
@@ -168,7 +174,7 @@ def _base(tree: etree._Element, base_url: str) -> str:
     return base_url
 
 
-def _address(anchor: etree._Element, base: str) -> str:
+def _address(anchor: "etree._Element", base: str) -> str:
     """The canonical absolute address `anchor` leads to, or "" if it leads to no web page."""
     href = (anchor.get("href") or "").strip()
     if not href or href.lower().startswith(SKIPPED_SCHEMES):
@@ -199,7 +205,7 @@ def registrable_domain(host: str) -> str:
     return ".".join(labels[-keep:])
 
 
-def _looks_like_article(anchor: etree._Element, address: str, site: str) -> bool:
+def _looks_like_article(anchor: "etree._Element", address: str, site: str) -> bool:
     parts = urlsplit(address)
     if registrable_domain(parts.hostname or "") != site:
         return False
