@@ -134,3 +134,30 @@ def test_the_channel_list_shows_each_latest_card_in_a_fixed_number_of_queries(
         page = client.get(changelist).content.decode()
     assert page.count("2024年第3期：已推送") == 3
     assert page.count("推送失败") == 3 and "93000" in page
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    [
+        "webhook_url__startswith",
+        "webhook_url__contains",
+        "secret__startswith",
+        "secret__regex",
+        "secret__exact",
+        "secret",
+    ],
+)
+def test_the_list_cannot_be_filtered_by_the_key_or_the_secret(client, reviewer, lookup):
+    """A filter answering with or without the channel would read them back, one character
+    at a time."""
+    Channel.objects.create(
+        name="市领导群",
+        kind="dingtalk",
+        audience="leadership",
+        webhook_url="https://oapi.dingtalk.com/robot/send?access_token=" + "a" * 64,
+        secret="SEC" + "b" * 61,
+    )
+    client.force_login(reviewer)
+    response = client.get(reverse("admin:push_channel_changelist"), {lookup: "S"})
+    assert response.status_code == 400
+    assert "市领导群" not in response.content.decode()
