@@ -36,29 +36,14 @@ def _manage(env, *args):
     )
 
 
-@pytest.fixture(scope="session")
-def base_url(tmp_path_factory):
-    """Serve the demo with gunicorn on a free loopback port for the whole session."""
-    folder = tmp_path_factory.mktemp("e2e")
-    env = {
-        **os.environ,
-        "DJANGO_DEBUG": "1",
-        "DATABASE_URL": f"sqlite:///{folder / 'e2e.sqlite3'}",
-        "MEDIA_ROOT": str(folder / "media"),
-    }
-    _manage(env, "migrate", "--noinput")
-    _manage(env, "load_demo")
+def serve(env):
+    """Run gunicorn with `env` on a free loopback port; yield its address, then stop it (a
+    generator for fixtures to `yield from`)."""
     port = _free_port()
-    server = subprocess.Popen(  # noqa: S603
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and gunicorn
         [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
+            *(sys.executable, "-m", "gunicorn", "config.wsgi"),
+            *("--bind", f"127.0.0.1:{port}", "--workers", "2"),
         ],
         cwd=ROOT,
         env=env,
@@ -79,6 +64,21 @@ def base_url(tmp_path_factory):
     yield url
     server.terminate()
     server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def base_url(tmp_path_factory):
+    """Serve the demo with gunicorn on a free loopback port for the whole session."""
+    folder = tmp_path_factory.mktemp("e2e")
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{folder / 'e2e.sqlite3'}",
+        "MEDIA_ROOT": str(folder / "media"),
+    }
+    _manage(env, "migrate", "--noinput")
+    _manage(env, "load_demo")
+    yield from serve(env)
 
 
 @pytest.fixture(scope="session")

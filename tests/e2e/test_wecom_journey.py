@@ -5,15 +5,11 @@ for snsapi_base."""
 
 import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT, _free_port, _manage, screenshot
+from tests.e2e.conftest import _manage, screenshot, serve
 from tests.push.wecom_server import AGENT_ID, CORP_ID, SECRET, WecomServer
 
 pytestmark = pytest.mark.e2e
@@ -58,31 +54,7 @@ def site(tmp_path_factory, wecom):
         "from apps.subscribers.models import Subscriber; "
         "Subscriber.objects.filter(user__username='leader').update(wecom_userid='ZhaoShiZhang')",
     )
-    port = _free_port()
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and gunicorn
-        [
-            *(sys.executable, "-m", "gunicorn", "config.wsgi"),
-            *("--bind", f"127.0.0.1:{port}", "--workers", "2"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/healthz", timeout=1)  # noqa: S310 - loopback
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        server.kill()
-        pytest.fail("gunicorn did not start")
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+    yield from serve(env)
 
 
 @pytest.fixture
