@@ -550,3 +550,13 @@ WECOM_API_BASE = env.str("WECOM_API_BASE", default="https://qyapi.weixin.qq.com"
 WECOM_AUTHORIZE_URL = env.str(
     "WECOM_AUTHORIZE_URL", default="https://open.weixin.qq.com/connect/oauth2/authorize"
 )
+
+# --- The desk (apps/workflow): 签发, the issuing leader's sign-off -----------------------------
+# Which issues go out only once a holder of the 签发 role has signed their current content:
+# "leadership" (an issue with a leadership-only article), "all", or "none". A correction of a
+# leadership-only article needs it too, unless "none".
+SIGN_OFF_REQUIRED_FOR = env.str("SIGN_OFF_REQUIRED_FOR", default="leadership")
+if SIGN_OFF_REQUIRED_FOR not in ("leadership", "all", "none"):
+    raise ImproperlyConfigured("SIGN_OFF_REQUIRED_FOR must be leadership, all or none.")
+# A reviewer who also holds 签发 may sign an issue they approved only when this is set.
+SIGN_OFF_ALLOW_SAME_PERSON = env.bool("SIGN_OFF_ALLOW_SAME_PERSON", default=False)

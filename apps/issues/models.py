@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -44,6 +45,29 @@ class Issue(EditTracked):
     published_at = models.DateTimeField(
         "发布时间", null=True, blank=True, help_text="设为将来的时间即为定时发布。"
     )
+    # The editorial calendar (apps.workflow.calendar): what is planned, and when articles are due.
+    planned_date = models.DateField(
+        "计划出刊日期", null=True, blank=True, help_text="编辑日历按此日期显示尚未发布的期刊。"
+    )
+    theme = models.CharField("专题", max_length=200, blank=True)
+    deadline = models.DateField(
+        "截稿日期",
+        null=True,
+        blank=True,
+        help_text="本期文章的截稿日期；提前两天提醒仍有草稿的编辑。",
+    )
+    # Who signed (签发) the content the issue was published with (apps.workflow.signing);
+    # the masthead names them.
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="签发人",
+    )
+    signed_at = models.DateTimeField("签发时间", null=True, blank=True, editable=False)
     went_live_at = models.DateTimeField(
         "上线处理时间",
         null=True,
