@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.http import HttpResponseRedirect
+from django.urls import path
 from django_otp.admin import OTPAdminAuthenticationForm
 from django_otp.forms import OTPAuthenticationFormMixin
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -13,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from apps.accounts.access import acts_as_staff
 from apps.core.ids import parse_id
 from apps.subscribers.selectors import EXPIRY_WARNING_DAYS, expiring_soon
+from apps.workflow import calendar_views
 from apps.workflow.selectors import work_queue
 
 
@@ -80,6 +82,18 @@ class BulletinAdminSite(admin.AdminSite):
     @property
     def login_template(self):
         return "admin/login_totp.html" if settings.OTP_REQUIRED else None
+
+    def get_urls(self):
+        # Before the admin's own, whose "<app_label>/" pattern would otherwise be tried first.
+        return [
+            path("calendar/", self.admin_view(calendar_views.month_view), name="calendar"),
+            path(
+                "calendar/subscription/",
+                self.admin_view(calendar_views.subscription_view),
+                name="calendar_subscription",
+            ),
+            *super().get_urls(),
+        ]
 
     def index(self, request, extra_context=None):
         context = {"work_queue": work_queue(request.user), **(extra_context or {})}

@@ -22,8 +22,11 @@ from django.utils.functional import empty
 
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
 SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-# Paths that carry a secret: password reset and set-password links.
-SECRET_PATHS = [(re.compile(r"(/reset/)[^/\s]+/[^/\s]+"), r"\1…/…")]
+# Paths that carry a secret: password reset and set-password links, calendar feeds' tokens.
+SECRET_PATHS = [
+    (re.compile(r"(/reset/)[^/\s]+/[^/\s]+"), r"\1…/…"),
+    (re.compile(r"(/calendar/)[^/\s]+(\.ics)"), r"\1…\2"),
+]
 
 access = logging.getLogger("bulletin.requests")
 errors = logging.getLogger("django.request")

@@ -6,6 +6,7 @@ from apps.accounts.views import LoginView, PasswordResetView
 from apps.demo.bundled import URL_PREFIX as DEMO_SOURCES
 from apps.demo.views import demo_source
 from apps.push import wecom_login
+from apps.workflow.calendar_views import feed_view as calendar_feed
 from apps.workflow.uploads import editor_image_upload
 from config.views import import_word, ping, protected_media
 
@@ -27,6 +28,8 @@ urlpatterns = [
     path("editor/images/", editor_image_upload, name="editor_image_upload"),
     path("ping", ping, name="ping"),
     path("mail/", include("apps.notifications.urls")),
+    # A staff member's private iCalendar feed; the token is its only password.
+    path("calendar/<str:token>.ics", calendar_feed, name="calendar_feed"),
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", protected_media, name="media"),
     path("", include("apps.reader.urls")),
 ]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -78,6 +79,36 @@ class ExpiryReminder(models.Model):
 
     def __str__(self):
         return f"{self.subscriber}：提前{self.days_before}天"
+
+
+class DeadlineReminder(models.Model):
+    """A 截稿 reminder that went out to an editor with drafts in an issue, so that each is sent
+    once (apps.notifications.office.send_deadline_reminders).
+
+    Keyed by the deadline: when the issue's 截稿日期 moves, the new date gets its own reminder.
+    """
+
+    issue = models.ForeignKey(
+        Issue, on_delete=models.CASCADE, related_name="+", verbose_name="期刊"
+    )
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="编辑"
+    )
+    deadline = models.DateField("截稿日期")
+    sent_at = models.DateTimeField("发送时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "截稿提醒"
+        verbose_name_plural = "截稿提醒"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue", "editor", "deadline"],
+                name="notifications_one_deadline_reminder_each",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.issue}：{self.editor}（{self.deadline:%Y-%m-%d}）"
 
 
 class Unsubscribe(models.Model):

@@ -1,4 +1,5 @@
-"""The office's own e-mails: review requests, decisions, feedback replies, expiry reminders.
+"""The office's own e-mails: review requests, decisions, feedback replies, expiry and 截稿
+reminders.
 
 Plain Chinese text with a link to the page where the work is. They go through `send_mail`,
 so through the worker after the transaction commits (outbox.py); nobody is told about their
@@ -16,14 +17,18 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.articles.models import Article
+from apps.issues.models import Issue
 from apps.notifications.issue_mail import absolute, one_line
-from apps.notifications.models import ExpiryReminder
+from apps.notifications.models import DeadlineReminder, ExpiryReminder
 from apps.subscribers.selectors import current_subscribers
 
 # The permission check needs the backend that knows groups (axes' backend knows none).
 PERMISSION_BACKEND = "apps.accounts.backends.UsernameEmailOrMobileBackend"
 # Days before a subscription ends when its reminders go out, latest first.
 REMINDER_DAYS = (30, 7)
+# Days before an issue's 截稿日期 when editors with drafts in it are reminded.
+DEADLINE_REMINDER_DAYS = 2
 
 # Each step names the mail that tells the people concerned (apps.workflow.steps, `mail=`):
 # the reviewers of a submission, the author of a decision. `subject` is the article or issue.
@@ -52,6 +57,22 @@ def published(subject, *, by, label, comment="") -> None:
     """Tell the author that `subject` was published, or when it will be."""
     scheduled_at = subject.published_at if subject.is_scheduled else None
     _to_author(subject, by=by, label=label, comment=comment, scheduled_at=scheduled_at)
+
+
+def signed_off(subject, *, by, label, comment="") -> None:
+    """Tell the reviewers of `subject`'s kind and its author what the 签发人 decided."""
+    opts = subject._meta
+    reviewers = staff_with_perm(f"{opts.app_label}.review_{opts.model_name}")
+    author = [subject.created_by] if subject.created_by_id else []
+    tell(subject, [*reviewers, *author], by=by, label=label, comment=comment)
+
+
+def tell(subject, recipients, *, by, label, comment="") -> None:
+    """Tell `recipients` (staff) that `by` took the step `label` on `subject`."""
+    recipients = {user.pk: user for user in recipients if user.is_active}.values()
+    _step_mail(
+        subject, recipients, "notifications/email/step.txt", by=by, label=label, comment=comment
+    )
 
 
 def _to_author(subject, *, by, label, comment, returned=False, scheduled_at=None):
@@ -91,6 +112,32 @@ def _step_mail(subject, recipients, template, *, by, label, comment, **extra):
     _send(
         f"{opts.verbose_name}「{_short(subject)}」{label}",
         template,
+        context,
+        [user.email for user in recipients],
+    )
+
+
+def mentioned(comment, recipients, *, by) -> None:
+    """Tell the staff a comment (批注) names as @username about it, with its text and the link
+    to its thread on the object's page; `comment.subject` is the article or issue."""
+    recipients = [user for user in recipients if user.pk != by.pk and user.email]
+    if not recipients:
+        return
+    subject = comment.subject
+    opts = subject._meta
+    thread = comment.parent_id or comment.pk
+    change = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[subject.pk])
+    context = {
+        "kind": opts.verbose_name,
+        "object": subject,
+        "by": by.get_full_name() or by.username,
+        "text": comment.text,
+        "quote": comment.quote,
+        "link": absolute(f"{change}#comment-{thread}"),
+    }
+    _send(
+        f"{context['by']} 在{opts.verbose_name}「{_short(subject)}」的批注中提到了您",
+        "notifications/email/mentioned.txt",
         context,
         [user.email for user in recipients],
     )
@@ -180,6 +227,73 @@ def _remind(subscriber, days, today) -> bool:
                     "notifications/email/expiry_subscriber.txt",
                     context,
                     [user.email],
+                )
+    except IntegrityError:
+        return False
+    return True
+
+
+def send_deadline_reminders(today=None) -> int:
+    """Remind each editor whose articles in an issue are still drafts, two days before the
+    issue's 截稿日期: one mail per editor and deadline (DeadlineReminder), listing those drafts.
+
+    As with the expiry reminders, the record and the mail are written together; one missed
+    while the worker was down goes out at the next run, until the deadline's day. An issue
+    already published or withdrawn has no deadline left to meet. Returns how many mails went.
+    """
+    today = today or timezone.localdate()
+    editors = {user.pk: user for user in staff_with_perm("articles.change_article")}
+    already = DeadlineReminder.objects.filter(
+        issue=OuterRef("issue"), editor=OuterRef("created_by"), deadline=OuterRef("issue__deadline")
+    )
+    drafts = (
+        Article.objects.filter(
+            status=Article.Status.DRAFT,
+            created_by__in=list(editors),
+            issue__status__in=(Issue.Status.DRAFT, Issue.Status.REVIEW),
+            issue__deadline__gte=today,
+            issue__deadline__lte=today + timedelta(days=DEADLINE_REMINDER_DAYS),
+        )
+        .exclude(Exists(already))
+        .select_related("issue")
+        .order_by("issue__deadline", "issue", "created_by", "section__order", "position", "pk")
+    )
+    due = {}
+    for article in drafts:
+        due.setdefault((article.issue, article.created_by_id), []).append(article)
+    return sum(
+        _remind_deadline(issue, editors[editor_pk], articles, today)
+        for (issue, editor_pk), articles in due.items()
+    )
+
+
+def _remind_deadline(issue, editor, articles, today) -> bool:
+    """Record the reminder and queue the editor's mail together; False when it went out
+    before (a racing worker)."""
+    try:
+        with transaction.atomic():
+            DeadlineReminder.objects.create(issue=issue, editor=editor, deadline=issue.deadline)
+            if editor.email:
+                days_left = (issue.deadline - today).days
+                context = {
+                    "name": editor.get_full_name() or editor.username,
+                    "issue": issue,
+                    "when": {0: "今天", 1: "明天"}.get(days_left, f"{days_left}天后"),
+                    "articles": [
+                        (
+                            article,
+                            absolute(reverse("admin:articles_article_change", args=[article.pk])),
+                        )
+                        for article in articles
+                    ],
+                    "calendar_link": absolute(reverse("admin:calendar")),
+                }
+                deadline = f"{issue.deadline.month}月{issue.deadline.day}日"
+                _send(
+                    f"截稿提醒：{issue}将于{deadline}截稿，您还有 {len(articles)} 篇草稿",
+                    "notifications/email/deadline_reminder.txt",
+                    context,
+                    [editor.email],
                 )
     except IntegrityError:
         return False

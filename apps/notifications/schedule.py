@@ -25,15 +25,16 @@ ABANDONED_AFTER = timedelta(hours=1)
 
 def run_periodic_jobs() -> dict:
     """Scheduled issues that went live get their mail and cards; due retries resume; subscriptions
-    about to end are reminded; tasks a killed worker left run again; old task rows go;
-    articles the database marked as changed are searched by their new words (the safety net
-    for changes no receiver saw: `QuerySet.update()`, raw SQL). Each part is safe to run
-    twice."""
+    about to end are reminded, and editors with drafts two days before an issue's 截稿日期;
+    tasks a killed worker left run again; old task rows go; articles the database marked as
+    changed are searched by their new words (the safety net for changes no receiver saw:
+    `QuerySet.update()`, raw SQL). Each part is safe to run twice."""
     now = timezone.now()
     claimed = mark_live()
     deliveries.resume()
     push_deliveries.resume()
     reminded = office.send_expiry_reminders()
+    deadline_reminded = office.send_deadline_reminders()
     running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
     dead = set(heartbeat.dead_workers().values_list("worker_id", flat=True))
     # Few rows run at once; worker_ids is JSON, which SQLite cannot search: read here.
@@ -46,7 +47,12 @@ def run_periodic_jobs() -> dict:
     heartbeat.forget_old()
     DBTaskResult.objects.finished().filter(finished_at__lt=now - KEEP_FINISHED_TASKS).delete()
     indexed = index_marked()
-    return {"live": claimed, "reminded": reminded, "indexed": indexed}
+    return {
+        "live": claimed,
+        "reminded": reminded,
+        "deadline_reminded": deadline_reminded,
+        "indexed": indexed,
+    }
 
 
 @task()

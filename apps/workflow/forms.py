@@ -4,6 +4,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from apps.articles.models import Article, Correction
+from apps.issues.models import Issue
+from apps.workflow import signing
+from apps.workflow.models import CorrectionProposal
 
 
 class ConcurrentEditForm(forms.ModelForm):
@@ -64,9 +67,26 @@ class ArticleForm(ConcurrentEditForm):
 
     def clean(self):
         cleaned = super().clean()
+        self._check_signed_issue(cleaned)
         if "position" in self.fields and cleaned.get("position") is None:
             cleaned["position"] = self._next_position(cleaned.get("issue"), cleaned.get("section"))
         return cleaned
+
+    def _check_signed_issue(self, cleaned):
+        """An issue published or scheduled went out with its signed content (签发): an article
+        that needs signing is not put into it, nor made to need signing there."""
+        issue = cleaned.get("issue", self.instance.issue)
+        if issue is None or issue.status != Issue.Status.PUBLISHED:
+            return
+        probe = Article(visibility=cleaned.get("visibility", self.instance.visibility))
+        moved = issue.pk != self.instance.issue_id
+        now_signed = probe.visibility != self.instance.visibility
+        if (moved or now_signed) and signing.correction_needs_sign_off(probe):
+            raise ValidationError(
+                f"{issue}已发布或定时发布，其内容经过签发：按签发规定，不能把须签发的文章放入其中"
+                "或改为仅限领导阅读。如确需调整，请先对该期「取消定时」。",
+                code="signed",
+            )
 
     def _next_position(self, issue, section) -> int:
         if issue is None or section is None:
@@ -84,3 +104,16 @@ class CorrectionForm(ArticleForm):
         help_text="本文已发布，保存即为更正：读者会在文章页、打印版和 PDF 中看到这条说明和日期。",
         widget=forms.TextInput(attrs={"size": 60}),
     )
+
+
+class CorrectionProposalForm(forms.ModelForm):
+    """What an editor proposes for a published article (提出更正): its text, opened at the live
+    one, and the 更正说明 readers will see once a reviewer approves it."""
+
+    class Meta:
+        model = CorrectionProposal
+        fields = ("note", "title", "subtitle", "summary", "body")
+        help_texts = {
+            "note": "通过后，读者会在文章页、打印版和 PDF 中看到这条说明和日期。",
+        }
+        widgets = {"note": forms.TextInput(attrs={"size": 60})}

@@ -89,6 +89,24 @@ def compare_versions(old, new) -> list[dict]:
     return changes
 
 
+def compare_fields(model, old, new, names) -> list[dict]:
+    """Return, for each of the fields `names` that differs from `old` to `new` (any two
+    objects carrying them, e.g. a live article and a proposed correction), its name and a line
+    diff."""
+    changes = []
+    for name in names:
+        before, after = getattr(old, name), getattr(new, name)
+        if before != after:
+            field = model._meta.get_field(name)
+            changes.append(
+                {
+                    "field": field.verbose_name,
+                    "diff": _diff_html(text_lines(before), text_lines(after)),
+                }
+            )
+    return changes
+
+
 def _lines(field, value):
     if field.many_to_many:  # rows of the through table: show the related objects' names
         key = field.m2m_reverse_field_name()

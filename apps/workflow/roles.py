@@ -16,6 +16,12 @@ def is_reviewer(user, model) -> bool:
     return _staff_may(user, "review", model)
 
 
+def is_signer(user) -> bool:
+    """Return whether `user` holds the 签发 role (a superuser may): signs issues and the
+    corrections of leadership-only articles, and reads everything it signs."""
+    return acts_as_staff(user) and user.has_perm("workflow.sign_issue")
+
+
 def may_change_model(user, model) -> bool:
     return _staff_may(user, "change", model)
 
@@ -37,11 +43,11 @@ def may_edit(user, obj) -> bool:
 def visible_to_staff(user, rows):
     """Narrow `rows` (issues or articles) to what `user` sees in the back office.
 
-    Reviewers see everything. Editors see their own work and what is published; issues still
-    being drafted are shared too, so that editors can place their articles in them.
+    Reviewers and signers see everything. Editors see their own work and what is published;
+    issues still being drafted are shared too, so that editors can place their articles in them.
     """
     model = rows.model
-    if is_reviewer(user, model):
+    if is_reviewer(user, model) or is_signer(user):
         return rows
     shared = {model.Status.PUBLISHED}
     if model is Issue:

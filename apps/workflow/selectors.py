@@ -8,8 +8,10 @@ from django.utils import timezone
 
 from apps.articles.models import Article
 from apps.issues.models import Issue
-from apps.workflow.models import TransitionLog
-from apps.workflow.roles import is_reviewer
+from apps.workflow import signing
+from apps.workflow.comments import waiting_for
+from apps.workflow.models import CorrectionProposal, TransitionLog
+from apps.workflow.roles import is_reviewer, is_signer
 from apps.workflow.steps import ARTICLE_SEND_BACK, ISSUE_SEND_BACK
 
 LIMIT = 30
@@ -34,7 +36,29 @@ def work_queue(user) -> dict:
         )
     if user.has_perm("articles.change_article") or user.has_perm("issues.change_issue"):
         queue["my_drafts"] = _own_drafts(user, Issue) + _own_drafts(user, Article)
+    if is_reviewer(user, Article):
+        queue["corrections_in_review"] = list(
+            CorrectionProposal.objects.filter(status=CorrectionProposal.Status.OPEN)
+            .select_related("article", "proposed_by")
+            .order_by("proposed_at")[:LIMIT]
+        )
+    if is_signer(user):
+        queue["to_sign"] = signing.waiting_for_signer(user, limit=LIMIT)
+    if user.has_perm("workflow.view_comment"):
+        queue["comments_waiting"] = _comments_waiting(user)
     return queue
+
+
+def _comments_waiting(user):
+    """The comments that wait for `user` (待我处理的批注), each with its object's page."""
+    comments = waiting_for(user)
+    for comment in comments:
+        subject = comment.subject
+        opts = subject._meta
+        change = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[subject.pk])
+        comment.kind_label = opts.verbose_name
+        comment.admin_url = f"{change}#comment-{comment.parent_id or comment.pk}"
+    return comments
 
 
 def expected_total_numbers(issue, earlier, *, when) -> list[tuple[Issue, int]]:

@@ -38,7 +38,7 @@ def test_migrate_alone_seeds_the_default_sections():
 
 def test_migrate_creates_the_staff_roles():
     roles = {group.name: group for group in Group.objects.all()}
-    assert set(roles) == {"编辑", "审核", "订户管理"}
+    assert set(roles) == {"编辑", "审核", "订户管理", "签发"}
     editor_perms = set(roles["编辑"].permissions.values_list("codename", flat=True))
     assert {"add_article", "change_article", "add_issue", "change_issue"} <= editor_perms
     assert "review_article" not in editor_perms
@@ -49,6 +49,11 @@ def test_migrate_creates_the_staff_roles():
     subadmin_perms = set(roles["订户管理"].permissions.values_list("codename", flat=True))
     assert "change_subscriber" in subadmin_perms
     assert "change_article" not in subadmin_perms
+    # The issuing leader signs and reads; editing is the editors' and reviewers'.
+    signer_perms = set(roles["签发"].permissions.values_list("codename", flat=True))
+    assert {"sign_issue", "view_issue", "view_article"} <= signer_perms
+    assert not {"change_article", "change_issue", "review_issue"} & signer_perms
+    assert "sign_issue" not in reviewer_perms
 
 
 def test_issue_reads_naturally_in_chinese():

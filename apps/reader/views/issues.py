@@ -37,7 +37,8 @@ def cover_size(issue) -> tuple[int, int] | None:
 class VisibleIssueMixin(SubscriberRequiredMixin):
     def visible_issue(self):
         return get_object_or_404(
-            Issue.objects.visible_to(self.request.user),
+            # The masthead names who signed it (签发).
+            Issue.objects.visible_to(self.request.user).select_related("signed_by"),
             year=self.kwargs["year"],
             number=self.kwargs["number"],
         )

@@ -4,14 +4,15 @@ from django.db.models import Q
 from apps.accounts.access import Audience
 from apps.articles.models import Article, Correction
 from apps.issues.models import Issue
-from apps.workflow import steps
+from apps.workflow import signing, steps
 from apps.workflow.admin.base import WorkflowAdmin, report_each, rich_text_display
+from apps.workflow.admin.corrections import ProposedCorrectionsMixin
 from apps.workflow.forms import ArticleForm, CorrectionForm
 from apps.workflow.roles import is_reviewer
 
 
 @admin.register(Article)
-class ArticleAdmin(WorkflowAdmin):
+class ArticleAdmin(ProposedCorrectionsMixin, WorkflowAdmin):
     list_display = ("title", "issue", "section", "position", "status", "visibility", "updated_at")
     list_filter = ("status", "section", "issue", "industries", "visibility")
     list_select_related = ("issue", "section")
@@ -33,6 +34,21 @@ class ArticleAdmin(WorkflowAdmin):
     rich_text_fields = ("body",)
     body_rendered = rich_text_display("body", "正文")
     preview_template = "articles/article_detail.html"
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        # Signed content changes only through a proposed correction that is signed in turn:
+        # a published (or scheduled) article whose correction needs 签发 is read-only here.
+        if allowed and obj is not None and obj.status == Article.Status.PUBLISHED:
+            return not signing.correction_needs_sign_off(obj)
+        return allowed
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        article = self.get_object(request, object_id)
+        context = dict(extra_context or {})
+        if article is not None:
+            context["corrections"] = self.corrections_panel(request, article)
+        return super().change_view(request, object_id, form_url, extra_context=context)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

@@ -24,6 +24,7 @@ from apps.core.changelists import BoundedChangeListMixin
 from apps.core.ids import parse_id
 from apps.core.richtext import sanitize_html
 from apps.workflow import steps
+from apps.workflow.admin.comments import CommentsAdminMixin
 from apps.workflow.forms import ConcurrentEditForm
 from apps.workflow.history import compare_versions
 from apps.workflow.models import TransitionLog
@@ -52,7 +53,7 @@ def rich_text_display(field_name, description):
     return display
 
 
-class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
+class WorkflowAdmin(CommentsAdminMixin, BoundedChangeListMixin, SimpleHistoryAdmin):
     """Admin for a workflow model: state buttons, role-based editing, history, preview.
 
     Subclasses set `preview_template` and implement `preview_context(obj)`.
@@ -180,6 +181,7 @@ class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
                 status_label=obj.get_status_display(),
                 preview_url=self.admin_url("preview", obj),
                 preview_links=self.preview_links(obj),
+                comment_panel=self.comment_panel(request, obj),
             )
         return super().change_view(request, object_id, form_url, extra_context=context)
 
@@ -228,6 +230,7 @@ class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
                 name=f"{prefix}_transition",
             ),
             path("<path:object_id>/preview/", wrap(self.preview_view), name=f"{prefix}_preview"),
+            *self.comment_urls(),
             path(
                 "<path:object_id>/history/compare/",
                 wrap(self.compare_view),
@@ -264,6 +267,7 @@ class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
                 comment=request.POST.get("comment"),
                 at=at,
                 out_of_order=out_of_order,
+                seen=request.POST.get("fingerprint", ""),
             )
         except steps.TransitionNotAllowed as error:
             raise PermissionDenied(str(error)) from error
@@ -284,7 +288,13 @@ class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
         try:
             # The question of order is this page's tick box, not a refusal.
             steps.check(
-                obj, transition.name, by=request.user, comment=comment, at=at, out_of_order=True
+                obj,
+                transition.name,
+                by=request.user,
+                comment=comment,
+                at=at,
+                out_of_order=True,
+                seen=request.POST.get("fingerprint", ""),
             )
         except steps.TransitionNotAllowed as error:
             raise PermissionDenied(str(error)) from error
@@ -302,6 +312,8 @@ class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
             "out_of_order_label": steps.OUT_OF_ORDER_LABEL,
             "at": request.POST.get("at", ""),
             "comment": comment,
+            # 签发 signs the content shown on the change form; the question keeps it so.
+            "fingerprint": request.POST.get("fingerprint", ""),
             "change_url": self.admin_url("change", obj),
         }
         return TemplateResponse(request, "admin/workflow/confirm_transition.html", context)
@@ -338,6 +350,7 @@ class WorkflowAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
         context = {
             "preview": True,
             "preview_audience": PREVIEW_AUDIENCES.get(audience, ""),
+            "comment_preview": self.comment_preview(request, obj),
             **self.preview_context(request, obj, audience),
         }
         return render(request, self.preview_template, context)

@@ -15,8 +15,9 @@ from apps.issues.models import Issue
 from apps.notifications import deliveries
 from apps.push import deliveries as push_deliveries
 from apps.subscribers.models import Subscriber
-from apps.workflow import arrange, steps
+from apps.workflow import arrange, signing, steps
 from apps.workflow.admin.base import WorkflowAdmin, report_each, rich_text_display
+from apps.workflow.models import SignOff
 from apps.workflow.roles import is_reviewer, may_edit, visible_to_staff
 from apps.workflow.selectors import expected_total_numbers
 
@@ -37,6 +38,13 @@ class PublicationFilter(admin.SimpleListFilter):
         return queryset
 
 
+# Why a published issue's signed content is not changed in place.
+SIGNED_AND_OUT = (
+    "本期已发布或定时发布，其内容经过签发，不能再调整编排或修改。"
+    "如确需修改，定时发布的请先「取消定时」；已上线的文章请「提出更正」。"
+)
+
+
 @admin.register(Issue)
 class IssueAdmin(WorkflowAdmin):
     list_display = ("__str__", "title", "status", "publication_time", "article_count")
@@ -47,6 +55,7 @@ class IssueAdmin(WorkflowAdmin):
     fieldsets = (
         (None, {"fields": ("year", "number", "total_number", "title", "cover", "edit_version")}),
         ("编者的话", {"fields": ("editor_note",)}),
+        ("计划", {"fields": ("planned_date", "theme", "deadline")}),
         (
             "发布",
             {
@@ -54,6 +63,8 @@ class IssueAdmin(WorkflowAdmin):
                     "status",
                     "published_at",
                     "went_live_at",
+                    "signed_by",
+                    "signed_at",
                     "created_by",
                     "created_at",
                     "updated_by",
@@ -62,7 +73,15 @@ class IssueAdmin(WorkflowAdmin):
             },
         ),
     )
-    readonly_fields = ("went_live_at", "created_by", "created_at", "updated_by", "updated_at")
+    readonly_fields = (
+        "went_live_at",
+        "signed_by",
+        "signed_at",
+        "created_by",
+        "created_at",
+        "updated_by",
+        "updated_at",
+    )
     rich_text_fields = ("editor_note",)
     editor_note_rendered = rich_text_display("editor_note", "编者的话")
     preview_template = "issues/issue_detail.html"
@@ -71,6 +90,8 @@ class IssueAdmin(WorkflowAdmin):
         return super().get_queryset(request).annotate(article_total=models.Count("articles"))
 
     def transition_summary(self, issue, transition, at):
+        if transition in (steps.ISSUE_SIGN, steps.ISSUE_REFUSE_SIGN):
+            return self.signing_summary(issue, transition)
         # Shown only when the step's own checks passed: every article is approved.
         articles = issue.articles.count()
         if transition is steps.ISSUE_WITHDRAW:
@@ -86,10 +107,24 @@ class IssueAdmin(WorkflowAdmin):
             lines.append(f"将于 {when} 对读者可见，届时编入总期号并发送邮件。")
         else:
             lines.append("确认后立即对读者可见，并编入总期号。")
+        state = signing.issue_state(issue)
+        if state.required or state.valid:
+            lines.append(f"签发：{state.label}。" + ("刊头将署签发人姓名。" if state.valid else ""))
         lines.append(
             f"按目前的订户，{readers.count()} 位订户将收到新一期邮件通知"
             f"（其中领导 {leaders} 位）；停用、到期或关闭邮件通知的订户不会收到。"
         )
+        return lines
+
+    def signing_summary(self, issue, transition):
+        titles = "、".join(f"《{a.title}》" for a in signing.signed_articles(issue))
+        if signing.mode() == signing.ALL:
+            covered = "本期的编者的话和全部文章"
+        else:
+            covered = "本期的领导参阅文章"
+        lines = [f"{transition.label}的是{covered}：{titles or '（无）'}。"]
+        if transition is steps.ISSUE_SIGN:
+            lines.append("签发后如再修改这些内容，签发即失效，须重新签发；发布时刊头署您的姓名。")
         return lines
 
     def order_question(self, issue, transition, at):
@@ -118,6 +153,19 @@ class IssueAdmin(WorkflowAdmin):
             f"{issue.year}年更早的{waiting}尚未发布。总期号按上线先后编排：{told}。",
             "期刊将不再按期号顺序发布。确需先发布本期，请勾选下面的确认框。",
         ]
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        # Under "all", the issue's own text is signed too: once out, it is not edited here.
+        if allowed and obj is not None and signing.mode() == signing.ALL:
+            return not self._signed_and_out(obj)
+        return allowed
+
+    @staticmethod
+    def _signed_and_out(issue):
+        """Published or scheduled with content that was signed (签发): its arrangement and
+        (under "all") its text stay as signed."""
+        return issue.status == Issue.Status.PUBLISHED and signing.issue_needs_sign_off(issue)
 
     def get_changeform_initial_data(self, request):
         """A new issue proposes this year's next number (the total number comes when it goes
@@ -203,10 +251,33 @@ class IssueAdmin(WorkflowAdmin):
                 "push_retry_url": self.admin_url("push_retry", issue),
             }
         if issue is not None:
+            context["sign_off"] = self.sign_off(request, issue)
             context["arrangement"] = self.arrangement(request, issue)
             if issue.status == Issue.Status.DRAFT:
                 context["submit_with"] = self.submitted_with(request, issue)
         return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def sign_off(self, request, issue):
+        """Where the issue stands with 签发, what a signature covers (the articles this user
+        may see, and how many others), and the decisions so far; nothing when no issue needs
+        signing (SIGN_OFF_REQUIRED_FOR=none)."""
+        if signing.mode() == signing.NONE:
+            return None
+        state = signing.issue_state(issue)
+        covered = signing.signed_articles(issue)
+        shown = list(visible_to_staff(request.user, covered).only("pk", "title"))
+        return {
+            "state": state,
+            "fingerprint": state.fingerprint,
+            "articles": shown,
+            "others": covered.count() - len(shown),
+            "covers_issue": signing.mode() == signing.ALL,
+            "decisions": list(
+                SignOff.objects.filter(issue=issue, correction__isnull=True).select_related(
+                    "signer"
+                )[:10]
+            ),
+        }
 
     def submitted_with(self, request, issue):
         """The draft articles the issue's 提交审核 takes along, and how many it leaves."""
@@ -256,6 +327,9 @@ class IssueAdmin(WorkflowAdmin):
         issue = self.get_object(request, object_id)
         if issue is None or not may_edit(request.user, issue):
             raise PermissionDenied
+        if self._signed_and_out(issue):
+            self.message_user(request, SIGNED_AND_OUT, messages.ERROR)
+            return HttpResponseRedirect(self.admin_url("change", issue))
         action = request.POST.get("action", "")
         base = request.POST.get("base", "")
         try:

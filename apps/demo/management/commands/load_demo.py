@@ -52,6 +52,7 @@ STAFF = {
     "admin": ("系统", "管理员", None, True),
     "editor": ("张", "编辑", "编辑", False),
     "reviewer": ("李", "主编", "审核", False),
+    "signer": ("周", "所长", "签发", False),
     "subadmin": ("王", "订户管理员", "订户管理", False),
 }
 # username -> (family name, given name, kind, organization, position, region, followed, days)
@@ -95,6 +96,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             issue = self.load_sample_issue()
             kept = self.load_accounts(reset_passwords=reset_demo_passwords)
+            self.sign_sample_issue(issue)
             next_issue = self.load_review_issue()
             sources, words = self.load_intake()
             channels = self.load_push_channels()
@@ -103,7 +105,8 @@ class Command(BaseCommand):
         )
         if next_issue is not None:
             self.stdout.write(
-                f"待审核：{next_issue}。以 reviewer 登录编辑部发布它，"
+                f"待审核：{next_issue}。本期含领导参阅文章：先以 signer 登录签发，"
+                "再以 reviewer 登录编辑部发布它，"
                 "每位可接收邮件的演示订户会收到一封新一期通知（开发环境打印在控制台）。"
             )
         self.stdout.write(
@@ -158,6 +161,13 @@ class Command(BaseCommand):
         # Searchable when the command ends, even inside a caller's transaction (tests).
         index_marked()
         return issue
+
+    @staticmethod
+    def sign_sample_issue(issue):
+        """The sample issue went out signed by the demo's 签发人, as the masthead shows."""
+        if issue.signed_by_id is None:
+            signer = get_user_model().objects.get(username="signer")
+            Issue.objects.filter(pk=issue.pk).update(signed_by=signer, signed_at=issue.published_at)
 
     def load_review_issue(self):
         """Create the next issue, in review with its articles approved, unless it exists (in
