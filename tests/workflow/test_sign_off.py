@@ -1,12 +1,14 @@
 """签发: an issue with leadership-only content goes out only once the issuing leader has signed
 its content as it stands, and its masthead names them."""
 
+import io
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from apps.articles.models import Article
 from apps.issues.models import Issue
@@ -189,6 +191,9 @@ def test_the_masthead_names_the_signer_on_the_web_and_in_print(client, reviewer,
     assert "签发：周所长" in web
     printed = reverse("reader:issue_print", args=[issue.year, issue.number])
     assert "签发：周所长" in client.get(printed).content.decode()
+    pdf = client.get(reverse("reader:issue_pdf", args=[issue.year, issue.number]))
+    cover = PdfReader(io.BytesIO(b"".join(pdf.streaming_content) if pdf.streaming else pdf.content))
+    assert "签发：周所长" in cover.pages[0].extract_text()
 
 
 def test_signing_first_and_approving_after_is_still_signing_ones_own_approval(reviewer):
