@@ -158,4 +158,12 @@ def test_a_draft_through_comments_sign_off_and_publication(base_url, browser, tm
     assert "这句的数据请再核实来源" not in page and "comments.js" not in page
     screenshot(leader, "desk-journey-masthead")
 
+    # 8. Withdrawn again (撤回), so that the demo's sample stays the latest issue for the
+    #    journeys after this one.
+    reviewer.goto(issue_url)
+    reviewer.fill("#comment-withdraw", "演示流程结束，撤回本期。")
+    reviewer.get_by_role("button", name="撤回", exact=True).click()
+    reviewer.get_by_role("button", name="确认撤回").click()
+    expect(reviewer.locator(".messagelist")).to_contain_text("已撤回")
+
     assert errors == []
