@@ -6,11 +6,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STATIC_ROOT=/app/static
 
 WORKDIR /app
-# Pango for WeasyPrint (PDF), Noto CJK so the PDF has Chinese glyphs, and PostgreSQL's client
-# tools for `manage.py backup` / `restore`.
+# Pango for WeasyPrint (PDF), Noto CJK so the PDF has Chinese glyphs, PostgreSQL's client
+# tools for `manage.py backup` / `restore`, and Node, which draws the work report's charts
+# (apps/insight/render_charts.js with the vendored ECharts; no npm packages).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk \
-       postgresql-client \
+       postgresql-client nodejs \
     && rm -rf /var/lib/apt/lists/*
 COPY requirements.lock .
 RUN pip install --require-hashes -r requirements.lock

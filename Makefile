@@ -10,10 +10,11 @@ export DJANGO_DEBUG
 # System packages: WeasyPrint's text layout (Pango), Chinese fonts for the PDF, Chromium for the
 # browser tests, the PostgreSQL client tools for backups, and nginx and docker-compose for the
 # deployment tests (the compose stack without containers; `config` checks the compose file).
-# poppler-utils renders the PDF to images for the print-edition test's artifacts.
+# poppler-utils renders the PDF to images for the print-edition test's artifacts; nodejs draws
+# the work report's charts (apps/insight/charts.py).
 # Installed with apt when we are root and they are missing.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk chromium chromium-driver \
-	postgresql-client nginx-light docker-compose redis-server poppler-utils
+	postgresql-client nginx-light docker-compose redis-server poppler-utils nodejs
 
 .PHONY: run test e2e bench soak lint format check-django install install-dev system-packages clean \
 	mark-font

@@ -30,7 +30,11 @@ request a query nobody asked before).
 
 Everything is bounded: a few seconds per page, at most BENCH_MAIL_TIMEOUT seconds for the
 mail, loopback only; the server, the worker and the sink are stopped at the end.
-BENCH_PARTS=pages, pdf, mail, large or intake (comma-separated) runs those parts only.
+Then the dashboard's rollups (issue 23), in a fourth database (benchmarks/insight_bench.py, a
+child run): 5,000,000 readings of 500 issues, `rebuild_rollups`, a minute's refresh, the
+dashboard as 订户管理 and the year's report as PDF.
+
+BENCH_PARTS=pages, pdf, mail, large, intake or insight (comma-separated) runs those parts only.
 """
 
 import http.client
@@ -65,7 +69,7 @@ CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "8")
 LIGHT_CONNECTIONS = os.environ.get("BENCH_LIGHT_CONNECTIONS", "2")
 WORKERS = os.environ.get("BENCH_WORKERS", "2")
 SESSIONS = 20
-PARTS = os.environ.get("BENCH_PARTS", "pages,pdf,mail,large,intake").split(",")
+PARTS = os.environ.get("BENCH_PARTS", "pages,pdf,mail,large,intake,insight").split(",")
 # The archive's size. `large` runs the reader pages again on a second archive of
 # LARGE_ARTICLES, in its own database (a child run of this script with BENCH_PAGES=search).
 ARTICLES = int(os.environ.get("BENCH_ARTICLES", "10000"))
@@ -77,6 +81,11 @@ LARGE_DATABASE_URL = os.environ.get(
 # kept there between runs); its tagger figures are on this archive.
 INTAKE_DATABASE_URL = os.environ.get(
     "BENCH_INTAKE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bulletin_bench_intake"
+)
+# `insight` runs benchmarks/insight_bench.py on a database of its own (its 5,000,000 readings
+# are kept there between runs).
+INSIGHT_DATABASE_URL = os.environ.get(
+    "BENCH_INSIGHT_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bulletin_bench_insight"
 )
 # Which pages: "all", or "search" (the trivial view and the searches only).
 PAGES = os.environ.get("BENCH_PAGES", "all")
@@ -963,6 +972,13 @@ def run_intake():
     return subprocess.run([sys.executable, script], env=env, check=False).returncode  # noqa: S603
 
 
+def run_insight():
+    """The insight part: benchmarks/insight_bench.py in a child run on its own database."""
+    env = {**os.environ, "BENCH_DATABASE_URL": INSIGHT_DATABASE_URL}
+    script = Path(__file__).with_name("insight_bench.py")
+    return subprocess.run([sys.executable, script], env=env, check=False).returncode  # noqa: S603
+
+
 def main():
     failed = False
     if {"pages", "pdf", "mail"} & set(PARTS):
@@ -971,6 +987,8 @@ def main():
         failed |= run_large() != 0
     if "intake" in PARTS:
         failed |= run_intake() != 0
+    if "insight" in PARTS:
+        failed |= run_insight() != 0
     if failed:
         raise SystemExit(1)
 

@@ -13,6 +13,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.accounts.access import acts_as_staff
 from apps.core.ids import parse_id
+from apps.insight import report_views
+from apps.insight import views as insight_views
 from apps.subscribers.selectors import EXPIRY_WARNING_DAYS, expiring_soon
 from apps.workflow import calendar_views
 from apps.workflow.selectors import work_queue
@@ -91,6 +93,10 @@ class BulletinAdminSite(admin.AdminSite):
                 "calendar/subscription/",
                 self.admin_view(calendar_views.subscription_view),
                 name="calendar_subscription",
+            ),
+            path("insight/", self.admin_view(insight_views.dashboard), name="insight"),
+            path(
+                "insight/report/", self.admin_view(report_views.report_view), name="insight_report"
             ),
             *super().get_urls(),
         ]

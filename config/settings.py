@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "apps.backups",
     "apps.wordimport",
     "apps.intake",
+    "apps.insight",
 ]
 
 MIDDLEWARE = [
@@ -305,10 +306,12 @@ SITE_URL = env.str(
 # backend: the queue is a table, so a task enqueued in a transaction exists exactly when the
 # transaction commits, and no other server is needed. `manage.py worker` runs the tasks and,
 # once a minute, the periodic jobs (apps.notifications.schedule). README: Background work.
+# "insight" keeps the dashboard's rollups (apps.insight.jobs): a thread of its own, so that a
+# long refresh (the first one after deploying) never holds up the mail or intake's rounds.
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "intake", "push"],
+        "QUEUES": ["default", "intake", "push", "insight"],
     }
 }
 
@@ -524,6 +527,7 @@ LLM_TIMEOUT = env.float("LLM_TIMEOUT", default=30)
 WORKER_PERIODIC_TASKS = [
     "apps.notifications.schedule.periodic_jobs",
     "apps.intake.jobs.intake_round",
+    "apps.insight.jobs.keep_rollups",
 ]
 
 # --- Work groups (apps/push): WeCom, DingTalk and Feishu robots ------------------------------
@@ -560,3 +564,12 @@ if SIGN_OFF_REQUIRED_FOR not in ("leadership", "all", "none"):
     raise ImproperlyConfigured("SIGN_OFF_REQUIRED_FOR must be leadership, all or none.")
 # A reviewer who also holds 签发 may sign an issue they approved only when this is set.
 SIGN_OFF_ALLOW_SAME_PERSON = env.bool("SIGN_OFF_ALLOW_SAME_PERSON", default=False)
+
+# --- Insight (apps/insight): the dashboard's rollups --------------------------------------------
+# Per-person readings older than this many days are deleted by the worker once rolled up; the
+# totals remain.
+READINGS_KEEP_DAYS = env.int("READINGS_KEEP_DAYS", default=730)
+# The work report's charts are drawn by Node (apps/insight/charts.py): the program, and how
+# long it may take before the PDF is made without charts.
+INSIGHT_NODE = env.str("INSIGHT_NODE", default="node")
+INSIGHT_CHART_TIMEOUT = env.float("INSIGHT_CHART_TIMEOUT", default=10)

@@ -35,6 +35,7 @@ from django.utils import timezone
 class Counter(models.IntegerChoices):
     CONTENT = 1, "读者页面所示内容"
     READERS = 2, "用户与订阅"
+    INSIGHT = 3, "数据看板的汇总"
 
 
 # table -> (counter, columns whose updates do not count)

@@ -1,3 +1,4 @@
+import io
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -6,6 +7,7 @@ from django.apps import apps as registry
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -100,6 +102,10 @@ class Command(BaseCommand):
             next_issue = self.load_review_issue()
             sources, words = self.load_intake()
             channels = self.load_push_channels()
+            self.load_readings(issue)
+        # The dashboard's (数据看板) totals, from the readings: as the worker would within a
+        # minute, so that a demo served without a worker (the browser tests) shows them too.
+        call_command("rebuild_rollups", stdout=io.StringIO())
         self.stdout.write(
             self.style.SUCCESS(f"已载入样刊 {issue}，共 {issue.articles.count()} 篇文章。")
         )
@@ -237,6 +243,50 @@ class Command(BaseCommand):
                 word=word, defaults={"industry": industries.get(industry)}
             )
         return len(bundled.SOURCES), len(bundled.WATCH_WORDS)
+
+    def load_readings(self, issue):
+        """The demo readers' readings of the sample issue, once, for the dashboard to show:
+        the leader opened it from the e-mail hours after it went live, the enterprise one of its
+        articles from the WeCom group two days on, and both read more of it lately. The
+        sample issue is history, and they were its readers: they count among those who could
+        read it when it went live (its audience, which the rollups otherwise take from the
+        subscriptions of that day)."""
+        reading_model = registry.get_model("readership", "Reading")
+        audience_model = registry.get_model("insight", "IssueAudience")
+        readers = {
+            subscriber.user.username: subscriber
+            for subscriber in Subscriber.objects.filter(
+                user__username__in=["leader", "enterprise"]
+            ).select_related("user")
+        }
+        if len(readers) < 2 or reading_model.objects.filter(issue=issue).exists():
+            return
+        audience_model.objects.filter(issue=issue).delete()
+        audience_model.objects.bulk_create(
+            [
+                audience_model(issue=issue, kind=s.kind, region=s.region, eligible=1)
+                for s in readers.values()
+            ]
+        )
+        articles = list(issue.articles.order_by("position", "pk"))
+        live, now = issue.went_live_at, timezone.now()
+        leader, enterprise = readers["leader"].user, readers["enterprise"].user
+        for user, article, first, channel in [
+            (leader, None, live + timedelta(hours=3), "email"),
+            (leader, articles[0], live + timedelta(hours=3, minutes=5), "email"),
+            (enterprise, articles[2], live + timedelta(days=2, hours=1), "wecom"),
+            (leader, articles[1], now - timedelta(days=40), ""),
+            (enterprise, articles[1], now - timedelta(days=12), ""),
+            (enterprise, articles[3], now - timedelta(days=3), ""),
+        ]:
+            reading_model.objects.create(
+                user=user,
+                issue=issue,
+                article=article,
+                first_read_at=first,
+                last_read_at=max(first, now - timedelta(days=1)),
+                channel=channel,
+            )
 
     def load_push_channels(self):
         """One demo robot of each kind, with keys that reach no group (in development the
