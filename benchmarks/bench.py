@@ -393,15 +393,20 @@ def ensure_mail_subscribers():
 
 def ensure_reviewer():
     """A reviewer with a password and a new TOTP device; returns the device."""
+    return ensure_staff(REVIEWER, REVIEWER_PASSWORD, "审核")
+
+
+def ensure_staff(username, password, role):
+    """A member of `role` with `password` and a new TOTP device; returns the device."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    user, _ = get_user_model().objects.get_or_create(username=REVIEWER)
+    user, _ = get_user_model().objects.get_or_create(username=username)
     user.is_staff = user.is_active = True
-    user.set_password(REVIEWER_PASSWORD)
+    user.set_password(password)
     user.save()
-    user.groups.add(Group.objects.get(name="审核"))
+    user.groups.add(Group.objects.get(name=role))
     # A new device each run: a code is accepted once, and runs may follow within 30 s.
     TOTPDevice.objects.filter(user=user).delete()
     return TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
@@ -531,19 +536,24 @@ class Browser:
 
 
 def sign_in_reviewer(device):
+    return sign_in_staff(REVIEWER, REVIEWER_PASSWORD, device)
+
+
+def sign_in_staff(username, password, device):
+    """A Browser signed in at /admin/login/ with the password and a TOTP code."""
     from django_otp.oath import totp
 
     browser = Browser()
     form = {
         "csrfmiddlewaretoken": browser.csrf_token("/admin/login/"),
-        "username": REVIEWER,
-        "password": REVIEWER_PASSWORD,
+        "username": username,
+        "password": password,
         "otp_token": f"{totp(device.bin_key):06d}",
         "next": "/admin/",
     }
     status, _ = browser.request("POST", "/admin/login/", form)
     if status != 302:
-        raise SystemExit(f"the reviewer's admin login answered {status}")
+        raise SystemExit(f"{username}'s admin login answered {status}")
     return browser
 
 

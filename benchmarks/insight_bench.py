@@ -365,34 +365,11 @@ def measure_refresh() -> dict:
 
 def ensure_manager():
     """A 订户管理 member with a password and a new TOTP device; returns the device."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    user, _ = get_user_model().objects.get_or_create(username=MANAGER)
-    user.is_staff = user.is_active = True
-    user.set_password(MANAGER_PASSWORD)
-    user.save()
-    user.groups.add(Group.objects.get(name="订户管理"))
-    TOTPDevice.objects.filter(user=user).delete()
-    return TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+    return bench.ensure_staff(MANAGER, MANAGER_PASSWORD, "订户管理")
 
 
 def sign_in(device) -> str:
-    from django_otp.oath import totp
-
-    browser = bench.Browser()
-    form = {
-        "csrfmiddlewaretoken": browser.csrf_token("/admin/login/"),
-        "username": MANAGER,
-        "password": MANAGER_PASSWORD,
-        "otp_token": f"{totp(device.bin_key):06d}",
-        "next": "/admin/",
-    }
-    status, _ = browser.request("POST", "/admin/login/", form)
-    if status != 302:
-        raise SystemExit(f"the subscriber administrator's admin login answered {status}")
-    return browser.cookies["sessionid"]
+    return bench.sign_in_staff(MANAGER, MANAGER_PASSWORD, device).cookies["sessionid"]
 
 
 def report_path() -> str:

@@ -1248,35 +1248,12 @@ def _store_desk_batch(batch, industries, words, rng, tags, watched) -> None:
 
 def ensure_editor():
     """An editor with a password and a new TOTP device; returns the device."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    user, _ = get_user_model().objects.get_or_create(username=EDITOR)
-    user.is_staff = user.is_active = True
-    user.set_password(EDITOR_PASSWORD)
-    user.save()
-    user.groups.add(Group.objects.get(name="编辑"))
-    TOTPDevice.objects.filter(user=user).delete()
-    return TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+    return bench.ensure_staff(EDITOR, EDITOR_PASSWORD, "编辑")
 
 
 def sign_in_editor(device) -> str:
     """Sign in at /admin/login/ with the password and a TOTP code; the session key."""
-    from django_otp.oath import totp
-
-    browser = bench.Browser()
-    form = {
-        "csrfmiddlewaretoken": browser.csrf_token("/admin/login/"),
-        "username": EDITOR,
-        "password": EDITOR_PASSWORD,
-        "otp_token": f"{totp(device.bin_key):06d}",
-        "next": "/admin/",
-    }
-    status, _ = browser.request("POST", "/admin/login/", form)
-    if status != 302:
-        raise SystemExit(f"the editor's admin login answered {status}")
-    return browser.cookies["sessionid"]
+    return bench.sign_in_staff(EDITOR, EDITOR_PASSWORD, device).cookies["sessionid"]
 
 
 DESK_PAGES = [

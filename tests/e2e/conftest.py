@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -117,3 +118,42 @@ def desktop(browser):
 def screenshot(page, name):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+# --- The back office's journeys: a staff member's window, signed in, and the editor's import ---
+
+
+def staff_window(browser):
+    """A desktop window of its own (its own cookies: one person each)."""
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    return context.new_page()
+
+
+def admin_login(page, base_url, username):
+    page.goto(f"{base_url}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "xuchang-demo")
+    page.click("input[type=submit]")
+    expect(page.locator("#user-tools")).to_be_visible()
+
+
+def import_word_issue(page, base_url, tmp_path, year, number):
+    """The editor imports the institute's Word file (the sample's four articles) as the draft
+    issue `year`/`number`, the 总期号 left to going live; the page is the new issue's."""
+    from tests.wordimport.documents import build
+
+    page.goto(f"{base_url}/admin/issues/issue/")
+    page.get_by_role("link", name="从 Word 导入").click()
+    docx = tmp_path / "竞争情报快递.docx"
+    docx.write_bytes(build())
+    page.set_input_files("input[type=file]", str(docx))
+    page.get_by_role("button", name="上传并预览").click()
+    page.fill("input[name=year]", year)
+    page.fill("input[name=number]", number)
+    total = page.locator("input[name=total_number]")
+    if total.count():  # a number read from the masthead would be another journey's too
+        total.fill("")
+    page.get_by_role("button", name="确认导入").click()
+    expect(page.locator(".arrange-status", has_text="草稿")).to_have_count(4)

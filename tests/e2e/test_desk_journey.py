@@ -6,8 +6,7 @@ issue's masthead. No console errors on the way (the comments' script runs under 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
-from tests.wordimport.documents import build
+from tests.e2e.conftest import admin_login, import_word_issue, screenshot, staff_window
 
 pytestmark = pytest.mark.e2e
 
@@ -17,21 +16,10 @@ FIXED = "（已核实）"
 
 
 def window(browser, errors):
-    context = browser.new_context(
-        viewport={"width": 1366, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
-    )
-    page = context.new_page()
+    page = staff_window(browser)
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.on("pageerror", lambda error: errors.append(str(error)))
     return page
-
-
-def login(page, base_url, username):
-    page.goto(f"{base_url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "xuchang-demo")
-    page.click("input[type=submit]")
-    expect(page.locator("#user-tools")).to_be_visible()
 
 
 # Select the first sentence of the preview's second paragraph (the first is in the summary
@@ -61,22 +49,10 @@ FIX_SENTENCE = """([sentence, fixed]) => {
 def test_a_draft_through_comments_sign_off_and_publication(base_url, browser, tmp_path):
     errors = []
     editor = window(browser, errors)
-    login(editor, base_url, "editor")
+    admin_login(editor, base_url, "editor")
 
     # 1. The editor's draft issue, from the institute's Word file.
-    editor.goto(f"{base_url}/admin/issues/issue/")
-    editor.get_by_role("link", name="从 Word 导入").click()
-    docx = tmp_path / "竞争情报快递.docx"
-    docx.write_bytes(build())
-    editor.set_input_files("input[type=file]", str(docx))
-    editor.get_by_role("button", name="上传并预览").click()
-    editor.fill("input[name=year]", YEAR)
-    editor.fill("input[name=number]", NUMBER)
-    total = editor.locator("input[name=total_number]")
-    if total.count():
-        total.fill("")
-    editor.get_by_role("button", name="确认导入").click()
-    expect(editor.locator(".arrange-status", has_text="草稿")).to_have_count(4)
+    import_word_issue(editor, base_url, tmp_path, YEAR, NUMBER)
     issue_url = editor.url
     editor.locator(".arrange-article a").first.click()
     article_url = editor.url
@@ -84,7 +60,7 @@ def test_a_draft_through_comments_sign_off_and_publication(base_url, browser, tm
 
     # 2. The reviewer selects a sentence in the preview and comments on it, naming the editor.
     reviewer = window(browser, errors)
-    login(reviewer, base_url, "reviewer")
+    admin_login(reviewer, base_url, "reviewer")
     reviewer.goto(preview_url)
     sentence = reviewer.evaluate(SELECT_FIRST_SENTENCE)
     reviewer.get_by_role("button", name="批注", exact=True).click()
@@ -128,7 +104,7 @@ def test_a_draft_through_comments_sign_off_and_publication(base_url, browser, tm
 
     # 5. The issuing leader signs from their index.
     signer = window(browser, errors)
-    login(signer, base_url, "signer")
+    admin_login(signer, base_url, "signer")
     signer.locator("#to-sign + ul").get_by_role("link").filter(
         has_text=f"{YEAR}年第{NUMBER}期"
     ).click()

@@ -6,28 +6,12 @@ it took about ten, one article at a time."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
-from tests.wordimport.documents import build
+from tests.e2e.conftest import admin_login, import_word_issue, screenshot, staff_window
 
 pytestmark = pytest.mark.e2e
 
 YEAR, NUMBER = "2026", "6"  # before the workbench journey's 第7期, so neither waits on the other
 PAGE_LOADS = 5
-
-
-def window(browser):
-    context = browser.new_context(
-        viewport={"width": 1366, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
-    )
-    return context.new_page()
-
-
-def admin_login(page, base_url, username):
-    page.goto(f"{base_url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "xuchang-demo")
-    page.click("input[type=submit]")
-    expect(page.locator("#user-tools")).to_be_visible()
 
 
 def count_loads(page, loads):
@@ -37,23 +21,11 @@ def count_loads(page, loads):
 
 def test_one_issue_through_review_in_a_handful_of_page_loads(base_url, browser, tmp_path):
     # The editor's issue: four draft articles, from the institute's Word file (not counted).
-    editor = window(browser)
+    editor = staff_window(browser)
     admin_login(editor, base_url, "editor")
-    editor.goto(f"{base_url}/admin/issues/issue/")
-    editor.get_by_role("link", name="从 Word 导入").click()
-    docx = tmp_path / "竞争情报快递.docx"
-    docx.write_bytes(build())
-    editor.set_input_files("input[type=file]", str(docx))
-    editor.get_by_role("button", name="上传并预览").click()
-    editor.fill("input[name=year]", YEAR)
-    editor.fill("input[name=number]", NUMBER)
-    total = editor.locator("input[name=total_number]")
-    if total.count():  # a number read from the masthead would be the workbench journey's too
-        total.fill("")
-    editor.get_by_role("button", name="确认导入").click()
-    expect(editor.locator(".arrange-status", has_text="草稿")).to_have_count(4)
+    import_word_issue(editor, base_url, tmp_path, YEAR, NUMBER)
     issue_url = editor.url
-    reviewer = window(browser)
+    reviewer = staff_window(browser)
     admin_login(reviewer, base_url, "reviewer")
 
     loads = []
