@@ -10,16 +10,24 @@ Every writer (the subscriber export, the import template, the readership workboo
 values through `neutralise`, or appends its rows with `append_row`.
 """
 
+import re
 from collections.abc import Iterable
 
 # OWASP's list: the characters with which a spreadsheet program starts a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The control characters an .xlsx cannot hold (XML 1.0; openpyxl's ILLEGAL_CHARACTERS_RE, which
+# raises on them): a title or a typed text carrying one would otherwise end the export in an
+# error. They show as nothing anyway; dropped.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def neutralise(value):
-    """Return `value`, with a leading quote if a spreadsheet program would read it as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    """Return `value` without the control characters no spreadsheet holds, and with a leading
+    quote if a spreadsheet program would read it as a formula."""
+    if isinstance(value, str):
+        value = CONTROL_CHARACTERS.sub("", value)
+        if value.startswith(FORMULA_STARTS):
+            return "'" + value
     return value
 
 

@@ -323,6 +323,16 @@ def test_the_page_offers_the_generated_summary_and_downloads_the_reviewers(
     assert not any(isinstance(value, str) and "共上线期刊" in value for value in overview)
 
 
+def test_a_control_character_in_the_summary_is_dropped_not_an_error(reviewer_client, history):
+    # An .xlsx cannot hold it (openpyxl raises); pasted from elsewhere, it must not cost the file.
+    typed = "全年工作\x01稳步推进。\x1b"
+    response = reviewer_client.post(URL, {**YEAR, "format": "xlsx", "summary": typed})
+
+    assert response.status_code == 200
+    overview = [row[1] for row in sheet_rows(workbook_of(response), "概述")]
+    assert "全年工作稳步推进。" in overview
+
+
 def test_no_reader_is_named_anywhere_in_the_report(reviewer_client, history):
     pdf = reviewer_client.get(URL, {**YEAR, "format": "pdf"})
     workbook = workbook_of(reviewer_client.get(URL, {**YEAR, "format": "xlsx"}))
